@@ -1,0 +1,154 @@
+/**
+ * Reading a canonical project directory (anpkg.md §1): confined paths, YAML and JSON files with
+ * the reading rules of §1.2, and the problems a read can raise.
+ *
+ * @module
+ */
+
+import { loadJson } from "../json.ts";
+import { problem, type Problem } from "../report/report.ts";
+import { decodeUtf8Strict } from "../text.ts";
+import { loadYaml } from "../yaml/load.ts";
+import { YamlBinary, YamlMap, YamlPairs, YamlSet, YamlTimestamp } from "../yaml/types.ts";
+import { hasDrivePrefix } from "./refs.ts";
+
+/** A file found inside the project (or data root), resolved through symlinks. */
+export interface ConfinedFile {
+  /** The path as written in the project (relative). */
+  readonly rel: string;
+  /** The resolved absolute path. */
+  readonly real: string;
+}
+
+/** Why a path could not be used. */
+export type ConfinedFailure = "absolute" | "escapes" | "missing" | "not-file";
+
+/** True when `child` is `root` or lies below it (both absolute, resolved). */
+export function isInside(root: string, child: string): boolean {
+  return child === root || child.startsWith(root.endsWith("/") ? root : root + "/");
+}
+
+/** True for `/…`, `X:/…` and `X:\…`. */
+export function isAbsoluteLike(p: string): boolean {
+  return p.startsWith("/") || hasDrivePrefix(p);
+}
+
+/**
+ * Resolves a project-relative path that export copies content from (§1.2 "Confinement"): it must
+ * be relative and, after resolving symlinks, a regular file inside one of `roots`.
+ */
+export async function resolveConfined(
+  rel: string,
+  base: string,
+  roots: readonly string[],
+): Promise<ConfinedFile | ConfinedFailure> {
+  if (isAbsoluteLike(rel)) return "absolute";
+  let real: string;
+  try {
+    real = await Deno.realPath(`${base}/${rel}`);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return "missing";
+    throw err;
+  }
+  if (!roots.some((r) => isInside(r, real))) return "escapes";
+  const info = await Deno.stat(real);
+  if (!info.isFile) return "not-file";
+  return { rel, real };
+}
+
+/** A parsed project YAML file. */
+export interface LoadedYaml {
+  readonly ok: boolean;
+  readonly doc: unknown;
+  readonly problems: Problem[];
+}
+
+/**
+ * Reads and parses a project YAML file (§1.2): UTF-8 (BOM tolerated), one YAML 1.1 document.
+ * `member` names the file in problems (its project-relative path).
+ */
+export async function loadProjectYaml(path: string, member: string): Promise<LoadedYaml> {
+  const bytes = await Deno.readFile(path);
+  const text = decodeUtf8Strict(bytes);
+  if (text === null) {
+    return { ok: false, doc: undefined, problems: [problem("encoding-invalid", "Not valid UTF-8", { member })] };
+  }
+  const r = loadYaml(text.startsWith("\ufeff") ? text.slice(1) : text);
+  if (!r.ok) return { ok: false, doc: undefined, problems: [problem(r.code, r.message, { member })] };
+  const problems = r.notes.map((n) => problem(n.code, n.message, { member, path: n.path, operation: "export" }));
+  return { ok: true, doc: r.value, problems };
+}
+
+/**
+ * Values export cannot write unambiguously (§2.12 "Values outside the plain subset"):
+ * timestamps, `!!binary`, `!!omap`, `!!pairs`, boolean or null mapping keys, non-string set members.
+ */
+export function unsupportedValues(doc: unknown, member: string): Problem[] {
+  const out: Problem[] = [];
+  const seen = new Set<unknown>();
+  const walk = (v: unknown, path: string): void => {
+    if (v instanceof YamlMap) {
+      if (seen.has(v)) return;
+      seen.add(v);
+      for (const [k, child] of v.entries()) {
+        if (typeof k === "boolean" || k === null) {
+          out.push(problem("yaml-unsupported-value", "A boolean or null mapping key cannot be exported; quote the key", {
+            member,
+            path: `${path}.${String(k)}`,
+          }));
+        }
+        walk(child, `${path}.${typeof k === "string" ? k : String(k)}`);
+      }
+    } else if (Array.isArray(v)) {
+      if (seen.has(v)) return;
+      seen.add(v);
+      v.forEach((c, i) => walk(c, `${path}[${i}]`));
+    } else if (v instanceof YamlSet) {
+      if (v.members.some((m) => typeof m !== "string")) {
+        out.push(problem("yaml-unsupported-value", "A set with members that are not strings cannot be exported", {
+          member,
+          path,
+        }));
+      }
+    } else if (v instanceof YamlTimestamp || v instanceof YamlBinary || v instanceof YamlPairs) {
+      const what = v instanceof YamlTimestamp
+        ? "A date or timestamp cannot be exported unambiguously; quote it"
+        : v instanceof YamlBinary
+        ? "A binary value cannot be exported"
+        : "An ordered-pairs value cannot be exported";
+      out.push(problem("yaml-unsupported-value", what, { member, path }));
+    }
+  };
+  walk(doc, "$");
+  return out;
+}
+
+/** Reads `workbench.json` (§1.4): its `meta.created` value, or why it is unusable. */
+export async function readSidecar(
+  projectDir: string,
+): Promise<{ created: unknown; present: boolean; problems: Problem[] }> {
+  const member = "workbench.json";
+  let bytes: Uint8Array;
+  try {
+    const info = await Deno.stat(`${projectDir}/${member}`);
+    if (!info.isFile) throw new Deno.errors.NotFound();
+    bytes = await Deno.readFile(`${projectDir}/${member}`);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return { created: undefined, present: false, problems: [] };
+    throw err;
+  }
+  const invalid = (why: string) => ({
+    created: undefined,
+    present: false,
+    problems: [problem("sidecar-invalid", `workbench.json is ignored: ${why}`, { member })],
+  });
+  const text = decodeUtf8Strict(bytes);
+  if (text === null) return invalid("it is not valid UTF-8");
+  if (text.startsWith("\ufeff")) return invalid("it starts with a byte-order mark");
+  const r = loadJson(text);
+  if (!r.ok) return invalid(r.message);
+  const root = r.value;
+  if (!(root instanceof YamlMap)) return invalid("its root is not an object");
+  const meta = root.get("meta");
+  return { created: meta instanceof YamlMap ? meta.get("created") : undefined, present: true, problems: [] };
+}

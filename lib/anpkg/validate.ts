@@ -1,0 +1,198 @@
+/**
+ * `.anpkg` validation (anpkg.md §3): reads a package file, an extracted directory or bytes
+ * into a member set (stage A), runs stages B–G, and optionally the runtime replay (§5).
+ *
+ * @module
+ */
+
+import { AdaptiveSha256, concatBytes } from "../digest.ts";
+import { checkAnpkgMemberNames } from "../names.ts";
+import { problem, type Problem, reportCore, type ReportCore } from "../report/report.ts";
+import { ANPKG_LIMITS, type ZipLimits } from "../zip/limits.ts";
+import { decodeEntry } from "../zip/decode.ts";
+import { readZip } from "../zip/read.ts";
+import { bytesSource, fileSource, type ZipSource } from "../zip/source.ts";
+import { checkMembers, type PackageFacts } from "./checks.ts";
+import {
+  ancestorDirs,
+  keepsContent,
+  type MemberRecord,
+  type MemberSet,
+  type MemberStreamer,
+  NO_STREAM,
+} from "./members.ts";
+import { readDirectoryMembers } from "./directory.ts";
+import { NOT_REQUESTED, type ReplayOptions, type ReplayReport, runReplay, SKIPPED_STATIC } from "./replay.ts";
+
+/** Options of a validation. */
+export interface ValidateOptions {
+  /** Container limits (defaults: 10 000 members, 64 MiB, ratio 100). */
+  readonly limits?: ZipLimits;
+  /** The operation recorded in problems' severities (`export` during self-validation). */
+  readonly operation?: string;
+}
+
+/** The validate report (anpkg.md §6.3). */
+export interface ValidateReport extends ReportCore {
+  readonly replay: ReplayReport;
+}
+
+/** The outcome of reading and checking, before it becomes a report. */
+export interface CheckedPackage {
+  readonly set: MemberSet;
+  readonly problems: Problem[];
+  readonly facts: PackageFacts | null;
+}
+
+/**
+ * Reads the members of an archive through the strict reader: stage A problems, then every
+ * readable file entry decoded once (CRC checked), hashed, and kept when the checks parse it.
+ */
+export async function readArchiveMembers(
+  source: ZipSource,
+  limits: ZipLimits,
+  inputKind: "archive" | "request-body" = "archive",
+): Promise<MemberSet> {
+  const archive = await readZip(source, { limits });
+  const problems: Problem[] = [...archive.problems];
+  const members = new Map<string, MemberRecord>();
+  const dirs = new Set<string>();
+  if (archive.fatal) return { inputKind, members, dirs, problems, fatal: true, stream: NO_STREAM };
+  problems.push(
+    ...checkAnpkgMemberNames(archive.entries.map((e) => ({
+      name: e.name,
+      kind: e.kind,
+      hasData: e.uncompressedSize > 0 || e.compressedSize > 0,
+    }))),
+  );
+  const overTotal = problems.some((p) => p.code === "limit-total-bytes");
+  for (const e of archive.entries) {
+    if (e.name === null) continue;
+    if (e.kind === "directory") {
+      dirs.add(e.name.replace(/\/+$/, ""));
+      continue;
+    }
+    for (const d of ancestorDirs(e.name)) dirs.add(d);
+    if (e.kind !== "file" || members.has(e.name)) continue;
+    let sha256: string | null = null;
+    let content: Uint8Array | null = null;
+    if (e.readable && !overTotal) {
+      const keep = keepsContent(e.name);
+      const chunks: Uint8Array[] = [];
+      const hash = new AdaptiveSha256();
+      const outcome = await decodeEntry(source, e, async (chunk) => {
+        await hash.update(chunk);
+        if (keep) chunks.push(chunk);
+      });
+      if (outcome.ok) {
+        sha256 = await hash.hex();
+        content = keep ? concatBytes(chunks) : null;
+      } else problems.push(outcome.problem);
+    }
+    members.set(e.name, {
+      name: e.name,
+      size: e.uncompressedSize,
+      sha256,
+      content,
+      compressedSize: e.compressedSize,
+      method: e.method,
+      crc32: e.crc32,
+      mode: e.unixMode,
+    });
+  }
+  const byName = new Map(archive.entries.filter((e) => e.name !== null).map((e) => [e.name as string, e]));
+  const stream: MemberStreamer = async (name, sink) => {
+    const entry = byName.get(name);
+    if (!entry) throw new Error(`No member "${name}"`);
+    const outcome = await decodeEntry(source, entry, sink);
+    if (!outcome.ok) throw new Error(outcome.problem.message);
+  };
+  return { inputKind, members, dirs, problems, fatal: false, stream };
+}
+
+/** Runs stages B–G over a member set read by stage A. */
+export function checkSet(set: MemberSet, operation = "validate"): CheckedPackage {
+  if (set.fatal) return { set, problems: [...set.problems], facts: null };
+  const r = checkMembers(set, operation);
+  return { set, problems: [...set.problems, ...r.problems], facts: r.facts };
+}
+
+/** Validates archive bytes held in memory (export's self-validation, the HTTP route). */
+export async function validateBytes(
+  bytes: Uint8Array,
+  options: ValidateOptions & { inputKind?: "archive" | "request-body" } = {},
+): Promise<CheckedPackage> {
+  const set = await readArchiveMembers(bytesSource(bytes), options.limits ?? ANPKG_LIMITS, options.inputKind);
+  return checkSet(set, options.operation);
+}
+
+/** Reads a package path (file or directory) into a member set, with input-level problems. */
+export async function readPackagePath(
+  path: string,
+  limits: ZipLimits,
+): Promise<{ set: MemberSet; close: () => void }> {
+  const fail = (code: "input-not-found" | "input-unsupported" | "io-error", message: string) => ({
+    set: {
+      inputKind: "archive" as const,
+      members: new Map(),
+      dirs: new Set<string>(),
+      problems: [problem(code, message)],
+      fatal: true,
+      stream: NO_STREAM,
+    },
+    close: () => {},
+  });
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return fail("input-not-found", `"${path}" does not exist`);
+    if (err instanceof Deno.errors.NotCapable) throw err;
+    return fail("io-error", `Cannot read "${path}": ${(err as Error).message}`);
+  }
+  if (info.isDirectory) return { set: await readDirectoryMembers(path, limits), close: () => {} };
+  if (!info.isFile) return fail("input-unsupported", `"${path}" is neither a regular file nor a directory`);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) throw err;
+    return fail("io-error", `Cannot open "${path}": ${(err as Error).message}`);
+  }
+  const source = fileSource(file, info.size);
+  try {
+    return { set: await readArchiveMembers(source, limits), close: () => file.close() };
+  } catch (err) {
+    file.close();
+    throw err;
+  }
+}
+
+/**
+ * Validates a package file or extracted directory; with `replay.runtimeBin`, runs the runtime's
+ * `--check-config` from a private extraction when stages A–G found no error.
+ */
+export async function validatePackage(
+  path: string,
+  options: ValidateOptions & { replay?: ReplayOptions } = {},
+): Promise<ValidateReport> {
+  const limits = options.limits ?? ANPKG_LIMITS;
+  const opened = await readPackagePath(path, limits);
+  try {
+    const checked = checkSet(opened.set, options.operation);
+    let replay: ReplayReport = NOT_REQUESTED;
+    const problems = [...checked.problems];
+    if (options.replay) {
+      if (problems.some((p) => p.severity === "error") || !checked.facts) replay = SKIPPED_STATIC;
+      else {
+        const r = await runReplay(opened.set, checked.facts, options.replay);
+        replay = r.report;
+        problems.push(...r.problems);
+      }
+    }
+    const core = reportCore("anpkg", "validate", path, opened.set.inputKind, problems);
+    return { ...core, replay };
+  } finally {
+    opened.close();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Options and output shared by the checking commands: the three limit flags, `--json`,
+ * `--format`, and the rendering of a report's problems and verdict.
+ *
+ * @module
+ */
+
+import { type OptionSpec, type ParsedArgs, stringOption, UsageError } from "./args.ts";
+import type { CliIo } from "./io.ts";
+import { EXIT } from "./io.ts";
+import { githubAnnotation, problemLine, renderJson, verdictLine } from "../report/render.ts";
+import { isOperational, type ReportCore } from "../report/report.ts";
+import { parseLimitValue, type ZipLimits } from "../zip/limits.ts";
+
+/** The three limit flags every package command accepts (spec/README.md "Limits"). */
+export const LIMIT_OPTIONS: readonly OptionSpec[] = [
+  { name: "max-members", value: "N", help: "most entries a package may have (0 disables)" },
+  { name: "max-total-bytes", value: "BYTES", help: "most uncompressed bytes in all (K, M, G suffixes; 0 disables)" },
+  { name: "max-ratio", value: "N", help: "highest compression ratio of an entry of 1 MiB or more (0 disables)" },
+];
+
+/** `--json` and `--format`. */
+export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
+  { name: "json", help: "print the report as JSON on stdout (same as --format json)" },
+  { name: "format", value: "FORMAT", help: "text (default), json, or github (GitHub Actions annotations)" },
+];
+
+/** Reads the limit flags over the given defaults. */
+export function limitsFrom(args: ParsedArgs, defaults: ZipLimits): ZipLimits {
+  const read = (name: string, bytes: boolean, fallback: number): number => {
+    const text = stringOption(args, name);
+    if (text === undefined) return fallback;
+    const v = parseLimitValue(text, { bytes });
+    if (v === null) {
+      throw new UsageError(
+        `--${name} needs a non-negative whole number${bytes ? " (optionally with K, M or G)" : ""}, got "${text}"`,
+      );
+    }
+    return v;
+  };
+  return {
+    maxMembers: read("max-members", false, defaults.maxMembers),
+    maxTotalBytes: read("max-total-bytes", true, defaults.maxTotalBytes),
+    maxRatio: read("max-ratio", false, defaults.maxRatio),
+  };
+}
+
+/** Output format of a checking command. */
+export type OutputFormat = "text" | "json" | "github";
+
+/** Reads `--json` / `--format`. */
+export function formatFrom(args: ParsedArgs): OutputFormat {
+  const f = stringOption(args, "format");
+  if (f !== undefined && f !== "text" && f !== "json" && f !== "github") {
+    throw new UsageError(`--format must be text, json or github, got "${f}"`);
+  }
+  if (args.options.get("json") === true) {
+    if (f !== undefined && f !== "json") throw new UsageError("--json conflicts with --format " + f);
+    return "json";
+  }
+  return f ?? "text";
+}
+
+/**
+ * Prints a checking report: JSON on stdout, or problems on stderr and the verdict line on stdout
+ * (text), or annotations on stdout plus the verdict (github). Returns the exit code.
+ */
+export function printReport(
+  report: ReportCore,
+  format: OutputFormat,
+  io: CliIo,
+  extraLines: readonly string[] = [],
+): number {
+  if (format === "json") io.out(renderJson(report));
+  else {
+    for (const p of report.problems) {
+      if (format === "github") io.out(githubAnnotation(p, report.input) + "\n");
+      else io.err(problemLine(p, report.input, io.style) + "\n");
+    }
+    for (const line of extraLines) io.out(line + "\n");
+    io.out(verdictLine(report) + "\n");
+  }
+  return exitCodeOf(report);
+}
+
+/** 3 for operational problems, 1 for other errors, else 0. */
+export function exitCodeOf(report: Pick<ReportCore, "problems" | "valid">): number {
+  if (report.problems.some(isOperational)) return EXIT.operational;
+  return report.valid ? EXIT.ok : EXIT.invalid;
+}

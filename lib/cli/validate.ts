@@ -1,0 +1,63 @@
+/**
+ * `handoff validate <package-or-dir>`: every check of the format in one pass.
+ *
+ * @module
+ */
+
+import { expectPositionals, flag, parseArgs, renderHelp, stringOption, UsageError } from "./args.ts";
+import type { Command } from "./command.ts";
+import { formatFrom, LIMIT_OPTIONS, limitsFrom, OUTPUT_OPTIONS, printReport } from "./common.ts";
+import { type CliIo, EXIT } from "./io.ts";
+import { ANPKG_LIMITS } from "../zip/limits.ts";
+
+const OPTIONS = [
+  { name: "runtime-bin", value: "PATH", help: "also run PATH --check-config from a private extraction (replay)" },
+  { name: "replay-timeout", value: "S", help: "seconds before the replayed runtime is killed (default 30)" },
+  ...OUTPUT_OPTIONS,
+  ...LIMIT_OPTIONS,
+];
+
+const HELP = renderHelp(
+  ["handoff validate <package.anpkg | extracted-dir> [--runtime-bin PATH] [--replay-timeout S] [--json] [limits]"],
+  "Check a package: framing, names, structure, checksums, documents, schemas, references and (optionally)\n" +
+    "a replay of the runtime's --check-config. Every problem is reported in one pass.",
+  OPTIONS,
+  [
+    "Without --runtime-bin it only reads the package (deno: --allow-read=<package>).",
+    "Exit: 0 valid · 1 invalid · 2 usage error · 3 operational error (unreadable input, runtime not startable).",
+  ],
+);
+
+/** The validate command. */
+export const command: Command = {
+  async run(argv: readonly string[], io: CliIo): Promise<number> {
+    const args = parseArgs(argv, OPTIONS);
+    if (flag(args, "help")) {
+      io.out(HELP);
+      return EXIT.ok;
+    }
+    expectPositionals(args, 1, 1, "the package path");
+    const input = args.positionals[0] as string;
+    const format = formatFrom(args);
+    const limits = limitsFrom(args, ANPKG_LIMITS);
+    const timeoutText = stringOption(args, "replay-timeout");
+    let timeoutSeconds = 30;
+    if (timeoutText !== undefined) {
+      timeoutSeconds = Number(timeoutText);
+      if (!/^[0-9]*\.?[0-9]+$/.test(timeoutText) || !(timeoutSeconds > 0)) {
+        throw new UsageError(`--replay-timeout needs a number of seconds above 0, got "${timeoutText}"`);
+      }
+    }
+    const bin = stringOption(args, "runtime-bin");
+    const { validatePackage } = await import("../anpkg/validate.ts");
+    let replay: { runtimeBin: string; timeoutSeconds: number } | undefined;
+    if (bin !== undefined) {
+      const { resolveRuntimeBin } = await import("../anpkg/replay.ts");
+      const r = await resolveRuntimeBin(bin);
+      if ("error" in r) throw new UsageError(r.error);
+      replay = { runtimeBin: r.path, timeoutSeconds };
+    }
+    const report = await validatePackage(input, replay ? { limits, replay } : { limits });
+    return printReport(report, format, io);
+  },
+};
