@@ -8,7 +8,7 @@
 
 import { problem, type Problem } from "../report/report.ts";
 import { isBlank } from "../text.ts";
-import { keyText, YamlMap } from "../yaml/types.ts";
+import { keyText, YamlMap, type YamlValue } from "../yaml/types.ts";
 import { CHECKSUMS_MEMBER, checkChecksums } from "./checksums.ts";
 import { asMapping, type ParsedDocs, parseMember } from "./documents.ts";
 import { findLeaks } from "./leak.ts";
@@ -91,7 +91,7 @@ export function checkMembers(set: MemberSet, operation = "validate"): { problems
   return { problems, facts: { docs, manual } };
 }
 
-function schemaProblems(kind: SchemaKind, doc: unknown, member: string, code: "schema-invalid" | "provider-schema-invalid"): Problem[] {
+function schemaProblems(kind: SchemaKind, doc: YamlValue, member: string, code: "schema-invalid" | "provider-schema-invalid"): Problem[] {
   return checkAgainstSchema(kind, doc).map((v) => problem(code, v.message, { member, path: v.path }));
 }
 

@@ -13,7 +13,7 @@ import { isBlank, pyTrim } from "../text.ts";
 import { emitYaml } from "../yaml/emit.ts";
 import { keyText, YamlMap } from "../yaml/types.ts";
 import { ANPKG_LIMITS, type ZipLimits } from "../zip/limits.ts";
-import { writeStoredZip } from "../zip/write.ts";
+import { writeStoredZip } from "../zip/stored.ts";
 import { CHECKSUMS_MEMBER, renderChecksums } from "./checksums.ts";
 import { automationRef, providerKind } from "./checks.ts";
 import { exportedAt } from "./created.ts";

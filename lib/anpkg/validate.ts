@@ -65,7 +65,7 @@ export async function readArchiveMembers(
       hasData: e.uncompressedSize > 0 || e.compressedSize > 0,
     }))),
   );
-  const overTotal = problems.some((p) => p.code === "limit-total-bytes");
+  const overTotal = archive.overTotalBytes;
   for (const e of archive.entries) {
     if (e.name === null) continue;
     if (e.kind === "directory") {
@@ -84,10 +84,10 @@ export async function readArchiveMembers(
         await hash.update(chunk);
         if (keep) chunks.push(chunk);
       });
-      if (outcome.ok) {
+      if (outcome.status === "ok") {
         sha256 = await hash.hex();
         content = keep ? concatBytes(chunks) : null;
-      } else problems.push(outcome.problem);
+      } else if (outcome.status === "problem") problems.push(outcome.problem);
     }
     members.set(e.name, {
       name: e.name,
@@ -105,7 +105,7 @@ export async function readArchiveMembers(
     const entry = byName.get(name);
     if (!entry) throw new Error(`No member "${name}"`);
     const outcome = await decodeEntry(source, entry, sink);
-    if (!outcome.ok) throw new Error(outcome.problem.message);
+    if (outcome.status !== "ok") throw new Error(`Member "${name}" could not be decoded again`);
   };
   return { inputKind, members, dirs, problems, fatal: false, stream };
 }

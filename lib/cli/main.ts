@@ -27,6 +27,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "describe a package without judging it",
     load: async () => (await import("./inspect.ts")).command,
   },
+  {
+    name: "snapshot",
+    summary: "pack a project's .agentmod/ into an .amod snapshot or a tree package for git",
+    load: async () => (await import("./snapshot.ts")).command,
+  },
+  {
+    name: "list",
+    summary: "list a project's .amod snapshots, newest first",
+    load: async () => (await import("./list.ts")).command,
+  },
 ];
 
 /** Top-level help. */

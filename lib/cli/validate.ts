@@ -8,7 +8,7 @@ import { expectPositionals, flag, parseArgs, renderHelp, stringOption, UsageErro
 import type { Command } from "./command.ts";
 import { formatFrom, LIMIT_OPTIONS, limitsFrom, OUTPUT_OPTIONS, printReport } from "./common.ts";
 import { type CliIo, EXIT } from "./io.ts";
-import { ANPKG_LIMITS } from "../zip/limits.ts";
+import { AMOD_LIMITS, ANPKG_LIMITS } from "../zip/limits.ts";
 
 const OPTIONS = [
   { name: "runtime-bin", value: "PATH", help: "also run PATH --check-config from a private extraction (replay)" },
@@ -18,9 +18,13 @@ const OPTIONS = [
 ];
 
 const HELP = renderHelp(
-  ["handoff validate <package.anpkg | extracted-dir> [--runtime-bin PATH] [--replay-timeout S] [--json] [limits]"],
+  [
+    "handoff validate <package.anpkg | extracted-dir> [--runtime-bin PATH] [--replay-timeout S] [--json] [limits]",
+    "handoff validate <snapshot.amod | tree> [--json] [limits]",
+  ],
   "Check a package: framing, names, structure, checksums, documents, schemas, references and (optionally)\n" +
-    "a replay of the runtime's --check-config. Every problem is reported in one pass.",
+    "a replay of the runtime's --check-config; for .amod snapshots also the restore plan. The format is\n" +
+    "detected from the input. Every problem is reported in one pass.",
   OPTIONS,
   [
     "Without --runtime-bin it only reads the package (deno: --allow-read=<package>).",
@@ -39,6 +43,15 @@ export const command: Command = {
     expectPositionals(args, 1, 1, "the package path");
     const input = args.positionals[0] as string;
     const format = formatFrom(args);
+    const { detectFormat } = await import("../detect.ts");
+    if ((await detectFormat(input)) === "amod") {
+      if (args.options.has("runtime-bin") || args.options.has("replay-timeout")) {
+        throw new UsageError("--runtime-bin and --replay-timeout apply to .anpkg packages only");
+      }
+      const { validateSnapshot, validateSummaryLine } = await import("../amod/verify.ts");
+      const report = await validateSnapshot(input, { limits: limitsFrom(args, AMOD_LIMITS) });
+      return printReport(report, format, io, [validateSummaryLine(report)]);
+    }
     const limits = limitsFrom(args, ANPKG_LIMITS);
     const timeoutText = stringOption(args, "replay-timeout");
     let timeoutSeconds = 30;

@@ -1,0 +1,343 @@
+/**
+ * `handoff snapshot [project-root] [-o PATH] [--allow-findings] [--allow-dirty] [--for-git] [limits]`:
+ * packs a project's `.agentmod/` into an `.amod` file or the tree package `.agentmod-handoff/`
+ * (amod.md §4). The command gathers what the library must not touch itself — `SOURCE_DATE_EPOCH`,
+ * the git state (by running `git`), the platform and the tool version — applies the dirty-worktree
+ * gate, shows progress on a terminal and prints the summary of §4.12.
+ *
+ * @module
+ */
+
+import { expectPositionals, flag, type OptionSpec, parseArgs, renderHelp, stringOption, UsageError } from "./args.ts";
+import type { Command } from "./command.ts";
+import { exitCodeOf, LIMIT_OPTIONS, limitsFrom } from "./common.ts";
+import { type CliIo, EXIT } from "./io.ts";
+import { problemLine } from "../report/render.ts";
+import { type Problem, problem } from "../report/report.ts";
+import { AMOD_LIMITS } from "../zip/limits.ts";
+import { VERSION } from "../version.ts";
+import { parseSourceDateEpoch } from "../amod/clock.ts";
+import { displayEscape } from "../amod/display.ts";
+import { collectGitState, denoGitRunner, type GitCollection, type GitRunner, shortHead } from "../amod/git.ts";
+import { hostPlatform } from "../amod/platform.ts";
+import type { SnapshotOutcome, SnapshotSummary } from "../amod/snapshot.ts";
+import type { SnapshotProgress } from "../amod/walk.ts";
+
+const OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "output",
+    short: "o",
+    value: "PATH",
+    help: "where to write the .amod (default: .agentmod/snapshots/<project>-<UTC time>.amod)",
+  },
+  { name: "for-git", help: "write the tree package <project>/.agentmod-handoff/ for committing instead" },
+  { name: "allow-findings", help: "pack files with hard secret findings (private keys) anyway; not with --for-git" },
+  { name: "allow-dirty", help: "snapshot even when the git worktree has uncommitted changes" },
+  { name: "quiet", short: "q", help: "no progress display on standard error" },
+  ...LIMIT_OPTIONS,
+];
+
+const HELP = renderHelp(
+  [
+    "handoff snapshot [project-root] [-o PATH | --output PATH] [--allow-findings] [--allow-dirty] [limits]",
+    "handoff snapshot [project-root] --for-git [--allow-dirty] [limits]",
+  ],
+  "Pack the project's agent environment (.agentmod/) into an .amod snapshot, or into the tree package\n" +
+    ".agentmod-handoff/ that can be committed (--for-git). Credentials, .env files, keys, caches and\n" +
+    "dependency trees are left out and listed in REDACTION.md; packed files are scanned for secrets.\n" +
+    "Without project-root, the nearest directory above the working directory with .agentmod/agentmod.toml\n" +
+    "is used.",
+  OPTIONS,
+  [
+    "SOURCE_DATE_EPOCH (seconds, 315532800-4294967295) fixes the snapshot time for reproducible output.",
+    "Limits default to 100000 members, 4G bytes and ratio 200; a snapshot made with raised limits needs the",
+    "same flags to be validated or restored.",
+    "Exit: 0 written · 1 refused, nothing written · 2 usage error · 3 operational error.",
+  ],
+);
+
+/** What the command takes from the process; injected by tests. */
+export interface SnapshotDeps {
+  /** Reads an environment variable (only `SOURCE_DATE_EPOCH` is asked for). */
+  readonly env: (name: string) => string | undefined;
+  /** Runs `git` (amod.md §4.4). */
+  readonly git: GitRunner;
+  /** The system clock, used when `SOURCE_DATE_EPOCH` is unset. */
+  readonly now: () => Date;
+  /** `Deno.build.os`. */
+  readonly os: string;
+  /** The platform string recorded in the manifest. */
+  readonly platform: string;
+  /** The tool version recorded in the manifest. */
+  readonly toolVersion: string;
+  /** Test hook passed to the library between its plan and write phases. */
+  readonly afterPlan?: () => void | Promise<void>;
+}
+
+/** Reads `SOURCE_DATE_EPOCH` when the environment permission is granted (never prompts). */
+function processEnv(name: string): string | undefined {
+  const status = Deno.permissions.querySync({ name: "env", variable: name });
+  return status.state === "granted" ? Deno.env.get(name) : undefined;
+}
+
+/** The real process: environment, `git` on `PATH`, system clock, host platform, `handoff/<version>`. */
+export function processDeps(): SnapshotDeps {
+  return {
+    env: processEnv,
+    git: denoGitRunner,
+    now: () => new Date(),
+    os: Deno.build.os,
+    platform: hostPlatform(),
+    toolVersion: `handoff/${VERSION}`,
+  };
+}
+
+function absolute(path: string, cwd: string): string {
+  const joined = path.startsWith("/") ? path : `${cwd}/${path}`;
+  const out: string[] = [];
+  for (const seg of joined.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") out.pop();
+    else out.push(seg);
+  }
+  return `/${out.join("/")}`;
+}
+
+/** The project root, or the problem that stops the command (amod.md §4.2). */
+async function projectRoot(given: string | undefined, cwd: string): Promise<string | Problem> {
+  if (given !== undefined) {
+    const root = absolute(given, cwd);
+    try {
+      const info = await Deno.stat(root);
+      if (info.isDirectory) return root;
+      return problem("project-not-found", `"${given}" is not a directory`, { member: root });
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+        return problem("project-not-found", `The project root "${given}" does not exist`, { member: root });
+      }
+      const detail = err instanceof Error ? err.message.split("\n")[0] : String(err);
+      return problem("io-error", `Cannot read the project root "${given}": ${detail}`, { member: root });
+    }
+  }
+  const found = await findProjectRoot(absolute(".", cwd));
+  if (found !== null) return found;
+  return problem(
+    "project-not-found",
+    "No project found: no directory from here upwards has .agentmod/agentmod.toml; pass the project root as an argument",
+  );
+}
+
+/**
+ * Project discovery (amod.md §4.2): from `start` up to the file system root, the first directory
+ * `D` whose `D/.agentmod/agentmod.toml` exists and, following symlinks, is a regular file.
+ */
+async function findProjectRoot(start: string): Promise<string | null> {
+  let dir = start;
+  for (;;) {
+    try {
+      if ((await Deno.stat(`${dir === "/" ? "" : dir}/.agentmod/agentmod.toml`)).isFile) return dir;
+    } catch {
+      // absent or unreadable: keep walking up
+    }
+    if (dir === "/") return null;
+    const i = dir.lastIndexOf("/");
+    dir = i <= 0 ? "/" : dir.slice(0, i);
+  }
+}
+
+/** A progress line on standard error, rewritten in place at most ten times a second. */
+class ProgressLine {
+  #io: CliIo;
+  #last = 0;
+  #width = 0;
+  #writeStart = 0;
+
+  constructor(io: CliIo) {
+    this.#io = io;
+  }
+
+  update(p: SnapshotProgress): void {
+    const now = performance.now();
+    if (p.phase === "write" && this.#writeStart === 0) this.#writeStart = now;
+    if (now - this.#last < 100) return;
+    this.#last = now;
+    let text: string;
+    if (p.phase === "plan") text = `planning: ${p.members} entries looked at`;
+    else {
+      const seconds = Math.max((now - this.#writeStart) / 1000, 0.001);
+      text = `packing: ${p.members}/${p.totalMembers ?? "?"} members, ${mib(p.bytes)}/${
+        mib(p.totalBytes ?? 0)
+      } MiB, ${mib(p.bytes / seconds)} MiB/s`;
+    }
+    this.#io.err(`\r${text.padEnd(this.#width)}`);
+    this.#width = text.length;
+  }
+
+  clear(): void {
+    if (this.#width > 0) this.#io.err(`\r${" ".repeat(this.#width)}\r`);
+    this.#width = 0;
+  }
+}
+
+function mib(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
+}
+
+function plural(n: number, one: string, many: string = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The git line of the summary (amod.md §4.12). */
+function gitLine(git: GitCollection, allowDirty: boolean): string {
+  if (!git.ok) return `git: metadata omitted (${displayEscape(git.note)})`;
+  const s = git.state;
+  const identity = s.branch !== undefined && s.branch !== ""
+    ? `branch ${displayEscape(s.branch)} @ ${shortHead(s.head)}`
+    : `detached HEAD @ ${shortHead(s.head)}`;
+  const remote = s.remote_url !== undefined && s.remote_url !== "" ? `, remote ${displayEscape(s.remote_url)}` : "";
+  if (s.dirty) {
+    return `git: ${identity}, DIRTY (${s.status_summary}) — packed anyway${allowDirty ? " (--allow-dirty)" : ""}${remote}`;
+  }
+  return `git: ${identity}, clean${remote}`;
+}
+
+/** The summary printed on success (amod.md §4.12). */
+function summaryLines(s: SnapshotSummary, git: GitCollection, allowDirty: boolean): string[] {
+  const out = displayEscape(s.output);
+  const lines = [
+    `${s.form === "tree" ? "tree package" : "snapshot"}: ${out}`,
+    `payload: ${plural(s.files, "file")}, ${plural(s.bytes, "byte")}`,
+    gitLine(git, allowDirty),
+    `excluded: ${s.excluded.length === 0 ? "nothing" : String(s.excluded.length)}`,
+  ];
+  for (const x of s.excluded) lines.push(`  ${displayEscape(x.path)} (${x.rule})`);
+  lines.push(`secret scan: ${s.findings.length === 0 ? "clean" : plural(s.findings.length, "finding")}`);
+  for (const f of s.findings) {
+    const hard = f.hard ? " — HARD finding, packed because --allow-findings was given" : "";
+    lines.push(`  ${displayEscape(f.path)} line ${f.line} (${f.pattern})${hard}`);
+  }
+  if (s.binarySkipped > 0) lines.push(`  ${plural(s.binarySkipped, "binary file")} not scanned`);
+  if (s.form === "tree") {
+    lines.push(
+      "next: committing .agentmod-handoff/ publishes it with the repository; until it is committed it keeps",
+      "      the worktree dirty. Check it with: handoff validate .agentmod-handoff",
+    );
+  } else {
+    lines.push(`next: check it with "handoff validate ${out}", restore it with "handoff restore ${out}"`);
+  }
+  return lines;
+}
+
+function printRefusal(problems: readonly Problem[], advice: string | undefined, input: string, io: CliIo): number {
+  for (const p of problems) io.err(problemLine(p, input, io.style) + "\n");
+  if (advice !== undefined) io.err(`${advice}\n`);
+  const code = exitCodeOf({ problems, valid: false });
+  io.err(code === EXIT.operational ? "snapshot failed: nothing was written\n" : "snapshot refused: nothing was written\n");
+  return code;
+}
+
+/** Builds the command over the given process dependencies. */
+export function snapshotCommand(deps: SnapshotDeps): Command {
+  return {
+    async run(argv: readonly string[], io: CliIo): Promise<number> {
+      // §4.1: every usage check, in order, before any file system access.
+      const args = parseArgs(argv, OPTIONS);
+      if (flag(args, "help")) {
+        io.out(HELP);
+        return EXIT.ok;
+      }
+      expectPositionals(args, 0, 1, "the project root");
+      const forGit = flag(args, "for-git");
+      const output = stringOption(args, "output");
+      const allowFindings = flag(args, "allow-findings");
+      if (forGit && output !== undefined) {
+        throw new UsageError("--for-git writes to <project>/.agentmod-handoff/ and takes no -o/--output");
+      }
+      if (forGit && allowFindings) {
+        throw new UsageError(
+          "--allow-findings is not available with --for-git: a committed package is published with the repository",
+        );
+      }
+      if (output !== undefined && !output.slice(output.lastIndexOf("/") + 1).endsWith(".amod")) {
+        throw new UsageError(`The output file name must end in .amod, got "${output}"`);
+      }
+      const limits = limitsFrom(args, AMOD_LIMITS);
+      const epochText = deps.env("SOURCE_DATE_EPOCH");
+      let clock = deps.now;
+      if (epochText !== undefined) {
+        const seconds = parseSourceDateEpoch(epochText);
+        if (seconds === null) {
+          throw new UsageError(
+            `SOURCE_DATE_EPOCH must be whole seconds from 315532800 to 4294967295, got "${epochText}"`,
+          );
+        }
+        clock = () => new Date(seconds * 1000);
+      }
+
+      const cwd = io.cwd();
+      const rootOrProblem = await projectRoot(args.positionals[0], cwd);
+      if (typeof rootOrProblem !== "string") return printRefusal([rootOrProblem], undefined, cwd, io);
+      const root = rootOrProblem;
+      if (deps.os === "windows") {
+        return printRefusal(
+          [problem("platform-unsupported", "Snapshots need a POSIX file system; Windows is not supported")],
+          undefined,
+          root,
+          io,
+        );
+      }
+      const git = await collectGitState(root, deps.git);
+      const allowDirty = flag(args, "allow-dirty");
+      if (git.ok && git.state.dirty && !allowDirty) {
+        return printRefusal(
+          [problem(
+            "worktree-dirty",
+            `The git worktree has uncommitted changes (${git.state.status_summary}); a snapshot carries none of them`,
+            { member: root },
+          )],
+          "Commit or stash the changes first, or run again with --allow-dirty.",
+          root,
+          io,
+        );
+      }
+
+      const progress = io.errIsTerminal && !flag(args, "quiet") ? new ProgressLine(io) : null;
+      const common = {
+        root,
+        clock,
+        toolVersion: deps.toolVersion,
+        platform: deps.platform,
+        ...(git.ok ? { git: git.state } : {}),
+        limits,
+        ...(progress !== null ? { onProgress: (p: SnapshotProgress) => progress.update(p) } : {}),
+        ...(deps.afterPlan !== undefined ? { afterPlan: deps.afterPlan } : {}),
+      };
+      let outcome: SnapshotOutcome;
+      try {
+        if (forGit) {
+          const { createTreePackage } = await import("../amod/tree.ts");
+          outcome = await createTreePackage(common);
+        } else {
+          const { createSnapshot } = await import("../amod/snapshot.ts");
+          outcome = await createSnapshot({
+            ...common,
+            ...(output !== undefined ? { output: absolute(output, cwd) } : {}),
+            allowFindings,
+          });
+        }
+      } finally {
+        progress?.clear();
+      }
+      if (!outcome.ok) return printRefusal(outcome.problems, outcome.advice, root, io);
+      for (const line of summaryLines(outcome.snapshot, git, allowDirty)) io.out(`${line}\n`);
+      return EXIT.ok;
+    },
+  };
+}
+
+/** The snapshot command over the real process. */
+export const command: Command = {
+  run(argv: readonly string[], io: CliIo): Promise<number> {
+    return snapshotCommand(processDeps()).run(argv, io);
+  },
+};
