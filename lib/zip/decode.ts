@@ -1,0 +1,182 @@
+/**
+ * Streaming decode of one entry: copy (stored) or inflate (deflate), computing CRC-32 and the
+ * decoded length on the way, never trusting the declared sizes (amod.md §5.3 phase 3, anpkg.md
+ * §3.2 item 5). Memory stays flat: compressed data is read in 1 MiB pieces, stored data in
+ * 4 MiB pieces, and each inflate step releases at most 1 MiB.
+ *
+ * Inflation uses the pinned zlib build of `zlib.ts` rather than `DecompressionStream`: zlib says
+ * exactly where a stream ends and whether it is malformed, so the three failure codes come out
+ * exactly (Deno's `DecompressionStream("deflate-raw")` accepts a truncated stream silently and
+ * reports trailing bytes and corruption only through message text), and it inflates faster here
+ * (~1.1–1.5 GB/s against ~0.25–0.3 GB/s on repetitive text).
+ *
+ * @module
+ */
+
+import type { Code } from "../report/codes.ts";
+import { type Problem, problem } from "../report/report.ts";
+import { crc32, type Crc32Function, NATIVE_CRC32_THRESHOLD, nativeCrc32 } from "./crc32.ts";
+import { METHOD_DEFLATE, METHOD_STORE } from "./format.ts";
+import type { ZipEntry } from "./read.ts";
+import type { ZipSource } from "./source.ts";
+import { RawInflater } from "./zlib.ts";
+
+/** Receives decoded bytes in order. The chunk must not be kept after the promise settles unless copied. */
+export type DecodeSink = (chunk: Uint8Array) => void | Promise<void>;
+
+/** How decoding one entry ended. */
+export type DecodeOutcome =
+  /** Decoded length and CRC-32 equal the declared ones. */
+  | { readonly status: "ok"; readonly size: number; readonly crc32: number }
+  /** A container problem (`zip-size-mismatch`, `zip-crc-mismatch`, `zip-deflate-invalid`, …). */
+  | { readonly status: "problem"; readonly problem: Problem; readonly size: number }
+  /** Decoding stopped because more than `maxBytes` bytes would have been delivered. */
+  | { readonly status: "limit"; readonly size: number };
+
+/** Options of {@link decodeEntry}. */
+export interface DecodeOptions {
+  /** Deliver at most this many bytes; beyond, stop with status `limit` (e.g. a remaining byte budget). */
+  readonly maxBytes?: number;
+}
+
+const COMPRESSED_CHUNK = 1024 * 1024;
+const STORED_CHUNK = 4 * 1024 * 1024;
+
+/**
+ * Decodes one entry and streams its content to `sink`. Call it only for readable entries
+ * (`entry.readable`); for others the outcome is whatever the damage produces. Operational read
+ * failures of the source propagate as exceptions.
+ *
+ * @example
+ * ```ts
+ * import { decodeEntry } from "./decode.ts";
+ * import { readZip } from "./read.ts";
+ * import { bytesSource } from "./source.ts";
+ * import { writeStoredZip } from "./stored.ts";
+ * import { ANPKG_LIMITS } from "./limits.ts";
+ * const zip = writeStoredZip([{ name: "a.txt", data: new TextEncoder().encode("hi") }]);
+ * if (!zip.ok) throw new Error(zip.message);
+ * const source = bytesSource(zip.bytes);
+ * const archive = await readZip(source, { limits: ANPKG_LIMITS });
+ * const chunks: Uint8Array[] = [];
+ * const outcome = await decodeEntry(source, archive.entries[0]!, (c) => void chunks.push(c.slice()));
+ * console.assert(outcome.status === "ok" && new TextDecoder().decode(chunks[0]) === "hi");
+ * ```
+ */
+export async function decodeEntry(
+  source: ZipSource,
+  entry: ZipEntry,
+  sink: DecodeSink,
+  options: DecodeOptions = {},
+): Promise<DecodeOutcome> {
+  const fail = (code: Code, message: string, size: number): DecodeOutcome => ({
+    status: "problem",
+    problem: problem(code, message, { member: entry.displayName }),
+    size,
+  });
+  const start = entry.dataOffset;
+  if (start === null || start + entry.compressedSize > source.size) {
+    return fail("zip-local-header-invalid", "The entry's data cannot be located", 0);
+  }
+  const declared = entry.uncompressedSize;
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  const crcOf: Crc32Function = declared >= NATIVE_CRC32_THRESHOLD ? await nativeCrc32() : crc32;
+  let produced = 0;
+  let crc = 0;
+
+  /** Takes one decoded chunk; returns an outcome when decoding must stop. */
+  const deliver = async (chunk: Uint8Array): Promise<DecodeOutcome | null> => {
+    if (produced + chunk.length > declared) {
+      return fail(
+        "zip-size-mismatch",
+        `The entry decodes to more than its declared ${declared} bytes`,
+        Math.min(produced + chunk.length, declared + 1),
+      );
+    }
+    if (produced + chunk.length > maxBytes) return { status: "limit", size: produced };
+    crc = crcOf(chunk, crc);
+    produced += chunk.length;
+    await sink(chunk);
+    return null;
+  };
+
+  const finish = (): DecodeOutcome => {
+    if (produced !== declared) {
+      return fail(
+        "zip-size-mismatch",
+        `The entry decodes to ${produced} bytes, not the declared ${declared}`,
+        produced,
+      );
+    }
+    if (crc !== entry.crc32) {
+      return fail(
+        "zip-crc-mismatch",
+        `The CRC-32 of the decoded bytes is ${hex8(crc)}, not the declared ${hex8(entry.crc32)}`,
+        produced,
+      );
+    }
+    return { status: "ok", size: produced, crc32: crc };
+  };
+
+  if (entry.method === METHOD_STORE) {
+    if (entry.compressedSize !== declared) {
+      return fail(
+        "zip-size-mismatch",
+        `The stored entry declares ${entry.compressedSize} compressed but ${declared} uncompressed bytes`,
+        0,
+      );
+    }
+    for (let at = 0; at < entry.compressedSize; at += STORED_CHUNK) {
+      const n = Math.min(STORED_CHUNK, entry.compressedSize - at);
+      const stop = await deliver(await source.read(start + at, n));
+      if (stop !== null) return stop;
+    }
+    return finish();
+  }
+  if (entry.method !== METHOD_DEFLATE) {
+    return fail("zip-unsupported-method", `The entry uses compression method ${entry.method}`, 0);
+  }
+
+  const inflater = new RawInflater();
+  try {
+    let at = 0;
+    const total = entry.compressedSize;
+    while (at < total) {
+      const n = Math.min(COMPRESSED_CHUNK, total - at);
+      inflater.setInput(await source.read(start + at, n));
+      at += n;
+      for (;;) {
+        const s = inflater.step();
+        if (s.output.length > 0) {
+          const stop = await deliver(s.output);
+          if (stop !== null) return stop;
+        }
+        if (s.invalid) return fail("zip-deflate-invalid", "The deflate stream is malformed", produced);
+        if (s.ended) {
+          if (inflater.pendingInput > 0 || at < total) {
+            return fail(
+              "zip-size-mismatch",
+              `The deflate stream ends ${
+                inflater.pendingInput + total - at
+              } bytes before the declared compressed size`,
+              produced,
+            );
+          }
+          return finish();
+        }
+        if (s.output.length === 0 && inflater.pendingInput === 0) break;
+      }
+    }
+    return fail(
+      "zip-size-mismatch",
+      "The deflate stream continues past the declared compressed size",
+      produced,
+    );
+  } finally {
+    inflater.dispose();
+  }
+}
+
+function hex8(n: number): string {
+  return `0x${n.toString(16).padStart(8, "0")}`;
+}
