@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-import-prefix -- the project pins every dependency in source (no import map)
 /**
  * Raw deflate and inflate over one pinned codec: the zlib build that `@zip.js/zip.js` 2.24.0 ships
  * as WebAssembly (`dist/zip-module.wasm`). Its output does not depend on the host or the Deno

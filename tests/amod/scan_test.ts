@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-import-prefix -- the project pins every dependency in source (no import map)
 import assert from "node:assert/strict";
 import fc from "npm:fast-check@4.10.2";
 import {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-// deno-lint-ignore no-import-prefix -- the project pins dependencies in source
 import { Uint8ArrayReader, Uint8ArrayWriter, ZipReader } from "npm:@zip.js/zip.js@2.24.0";
 import { decodeEntry } from "../../lib/zip/decode.ts";
 import { AMOD_LIMITS } from "../../lib/zip/limits.ts";

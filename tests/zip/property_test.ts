@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-// deno-lint-ignore no-import-prefix -- the project pins dependencies in source
 import fc from "npm:fast-check@4.10.2";
 import { codeInfo } from "../../lib/report/codes.ts";
 import { compareCodePoints } from "../../lib/report/report.ts";
