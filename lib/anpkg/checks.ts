@@ -6,10 +6,10 @@
  * @module
  */
 
-import { problem, type Problem } from "../report/report.ts";
+import { type Problem, problem } from "../report/report.ts";
 import { isBlank } from "../text.ts";
 import { keyText, YamlMap, type YamlValue } from "../yaml/types.ts";
-import { CHECKSUMS_MEMBER, checkChecksums } from "./checksums.ts";
+import { checkChecksums, CHECKSUMS_MEMBER } from "./checksums.ts";
 import { asMapping, type ParsedDocs, parseMember } from "./documents.ts";
 import { findLeaks } from "./leak.ts";
 import { isStructuredMember, type MemberSet } from "./members.ts";
@@ -36,7 +36,10 @@ export interface PackageFacts {
 }
 
 /** Runs stages B–G and returns the problems and facts. */
-export function checkMembers(set: MemberSet, operation = "validate"): { problems: Problem[]; facts: PackageFacts } {
+export function checkMembers(
+  set: MemberSet,
+  operation = "validate",
+): { problems: Problem[]; facts: PackageFacts } {
   const problems: Problem[] = [];
   const docs: ParsedDocs = new Map();
   const index: MemberIndex = { files: new Set(set.members.keys()), dirs: set.dirs };
@@ -79,7 +82,9 @@ export function checkMembers(set: MemberSet, operation = "validate"): { problems
   if (docs.has(PROFILE)) {
     profile = asMapping(profileDoc, true);
     if (profile === null) {
-      problems.push(problem("yaml-root-not-mapping", "The machine profile is not a mapping", { member: PROFILE }));
+      problems.push(
+        problem("yaml-root-not-mapping", "The machine profile is not a mapping", { member: PROFILE }),
+      );
     } else {
       problems.push(...schemaProblems("machine-profile", profile, PROFILE, "schema-invalid"));
     }
@@ -91,7 +96,12 @@ export function checkMembers(set: MemberSet, operation = "validate"): { problems
   return { problems, facts: { docs, manual } };
 }
 
-function schemaProblems(kind: SchemaKind, doc: YamlValue, member: string, code: "schema-invalid" | "provider-schema-invalid"): Problem[] {
+function schemaProblems(
+  kind: SchemaKind,
+  doc: YamlValue,
+  member: string,
+  code: "schema-invalid" | "provider-schema-invalid",
+): Problem[] {
   return checkAgainstSchema(kind, doc).map((v) => problem(code, v.message, { member, path: v.path }));
 }
 
@@ -105,17 +115,25 @@ function checkProvenance(doc: unknown): Problem[] {
   const version = root.get("package_format_version");
   if (isInteger(version) && Number(version) !== 1) {
     out.push(
-      problem("format-version-unsupported", `Package format version ${String(version)} is not supported (only 1)`, {
-        member,
-        path: "$.package_format_version",
-      }),
+      problem(
+        "format-version-unsupported",
+        `Package format version ${String(version)} is not supported (only 1)`,
+        {
+          member,
+          path: "$.package_format_version",
+        },
+      ),
     );
   }
   const bad = (path: string, what: string) =>
     out.push(problem("provenance-invalid", `Provenance field ${what}`, { member, path }));
   const at = root.get("exported_at");
-  if (typeof at !== "string" || !STAMP.test(at)) bad("$.exported_at", '"exported_at" is missing or not a UTC timestamp');
-  if (typeof root.get("exported_variant") !== "string") bad("$.exported_variant", '"exported_variant" is not a string');
+  if (typeof at !== "string" || !STAMP.test(at)) {
+    bad("$.exported_at", '"exported_at" is missing or not a UTC timestamp');
+  }
+  if (typeof root.get("exported_variant") !== "string") {
+    bad("$.exported_variant", '"exported_variant" is not a string');
+  }
   const omitted = root.get("omitted_variants");
   if (!Array.isArray(omitted) || omitted.some((v) => typeof v !== "string")) {
     bad("$.omitted_variants", '"omitted_variants" is not a list of strings');
@@ -128,7 +146,10 @@ function checkProvenance(doc: unknown): Problem[] {
       bad("$.redaction_policy.deploy_time_env_var", '"deploy_time_env_var" is not a string');
     }
     if (typeof policy.get("telemetry_influxdb_token_removed") !== "boolean") {
-      bad("$.redaction_policy.telemetry_influxdb_token_removed", '"telemetry_influxdb_token_removed" is not a boolean');
+      bad(
+        "$.redaction_policy.telemetry_influxdb_token_removed",
+        '"telemetry_influxdb_token_removed" is not a boolean',
+      );
     }
   }
   const versions = asMapping(root.get("schema_versions"));
@@ -138,7 +159,9 @@ function checkProvenance(doc: unknown): Problem[] {
       if (!isInteger(versions.get(k))) bad(`$.schema_versions.${k}`, `"${k}" is not an integer`);
     }
   }
-  if (typeof root.get("source_project") !== "string") bad("$.source_project", '"source_project" is not a string');
+  if (typeof root.get("source_project") !== "string") {
+    bad("$.source_project", '"source_project" is not a string');
+  }
   return out;
 }
 
@@ -156,7 +179,11 @@ export function providerKind(command: unknown): string | null {
   return m ? m[1] as string : null;
 }
 
-const PROVIDER_SCHEMAS: Record<string, SchemaKind> = { sim: "provider-sim", bread: "provider-bread", ezo: "provider-ezo" };
+const PROVIDER_SCHEMAS: Record<string, SchemaKind> = {
+  sim: "provider-sim",
+  bread: "provider-bread",
+  ezo: "provider-ezo",
+};
 const ID = /^[A-Za-z0-9_-]+$/;
 
 /** Whether a value is truthy in the reference's (Python's) sense. */
@@ -173,12 +200,16 @@ export function automationRef(runtime: YamlMap): { key: string; value: unknown }
   if (!automation) return undefined;
   const tree = automation.get("behavior_tree");
   if (pyTruthy(tree)) return { key: "behavior_tree", value: tree };
-  if (automation.has("behavior_tree_path")) return { key: "behavior_tree_path", value: automation.get("behavior_tree_path") };
+  if (automation.has("behavior_tree_path")) {
+    return { key: "behavior_tree_path", value: automation.get("behavior_tree_path") };
+  }
   return { key: "behavior_tree", value: tree };
 }
 
 class ReferenceChecks {
   readonly referenced = new Set<string>();
+  /** Provider members already checked (name), and schema checks done (name NUL schema). */
+  readonly checkedConfigs = new Set<string>();
   constructor(
     readonly set: MemberSet,
     readonly index: MemberIndex,
@@ -269,7 +300,11 @@ class ReferenceChecks {
     return manual;
   }
 
-  checkRuntimeProviders(member: string, runtime: YamlMap, profileIds: readonly string[]): Map<string, string> {
+  checkRuntimeProviders(
+    member: string,
+    runtime: YamlMap,
+    profileIds: readonly string[],
+  ): Map<string, string> {
     const configs = new Map<string, string>();
     const list = runtime.get("providers");
     if (!Array.isArray(list)) return configs;
@@ -281,23 +316,44 @@ class ReferenceChecks {
       const id = e.get("id");
       const idOk = typeof id === "string" && ID.test(id);
       if (!idOk) {
-        this.push("provider-id-invalid", `Provider id ${describe(id)} is not a plain identifier (letters, digits, "_", "-")`, member, `${base}.id`);
+        this.push(
+          "provider-id-invalid",
+          `Provider id ${describe(id)} is not a plain identifier (letters, digits, "_", "-")`,
+          member,
+          `${base}.id`,
+        );
       } else if (seen.has(id)) {
-        this.push("provider-id-duplicate", `Provider id "${id}" appears more than once`, member, `${base}.id`);
+        this.push(
+          "provider-id-duplicate",
+          `Provider id "${id}" appears more than once`,
+          member,
+          `${base}.id`,
+        );
       } else {
         seen.add(id);
         if (!profileIds.includes(id)) {
-          this.push("provider-not-in-manifest", `Provider "${id}" is not listed in the machine profile`, member, `${base}.id`);
+          this.push(
+            "provider-not-in-manifest",
+            `Provider "${id}" is not listed in the machine profile`,
+            member,
+            `${base}.id`,
+          );
         }
       }
       const config = this.checkArgs(member, e, base);
-      if (config !== null && idOk) configs.set(id, config);
+      // The first entry of an id decides its configuration; a duplicate is reported above.
+      if (config !== null && idOk && !configs.has(id)) configs.set(id, config);
       this.checkCommand(member, e.get("command"), `${base}.command`);
       if (config !== null) this.checkProviderConfig(config, providerKind(e.get("command")));
     });
     for (const id of profileIds) {
       if (!seen.has(id)) {
-        this.push("provider-not-in-runtime", `Profile provider "${id}" is not used by this runtime profile`, member, "$.providers");
+        this.push(
+          "provider-not-in-runtime",
+          `Profile provider "${id}" is not used by this runtime profile`,
+          member,
+          "$.providers",
+        );
       }
     }
     return configs;
@@ -316,7 +372,12 @@ class ReferenceChecks {
     args.forEach((a, j) => {
       if (a === "--config") at.push(j);
       else if (typeof a === "string" && a.startsWith("--config=")) {
-        this.push("provider-args-invalid", 'Use "--config" and a separate value, not "--config=…"', member, `${path}[${j}]`);
+        this.push(
+          "provider-args-invalid",
+          'Use "--config" and a separate value, not "--config=…"',
+          member,
+          `${path}[${j}]`,
+        );
         invalid = true;
       }
     });
@@ -326,14 +387,26 @@ class ReferenceChecks {
     }
     const j = at[0];
     if (j === undefined || j === args.length - 1) {
-      if (!invalid) this.push("provider-args-invalid", 'Provider args have no "--config" followed by a value', member, path);
+      if (!invalid) {
+        this.push(
+          "provider-args-invalid",
+          'Provider args have no "--config" followed by a value',
+          member,
+          path,
+        );
+      }
       return null;
     }
     const vpath = `${path}[${j + 1}]`;
     const name = this.ref(args[j + 1], member, vpath, "The --config value");
     if (name === null) return null;
     if (!name.startsWith("providers/")) {
-      this.push("provider-config-outside-providers", `The --config value names "${name}", outside "providers/"`, member, vpath);
+      this.push(
+        "provider-config-outside-providers",
+        `The --config value names "${name}", outside "providers/"`,
+        member,
+        vpath,
+      );
     }
     return name;
   }
@@ -354,17 +427,30 @@ class ReferenceChecks {
     );
   }
 
+  /**
+   * Checks a provider member once, however many references name it (the profile, the runtime
+   * profiles); its schema once per kind that a runtime command gives it.
+   */
   checkProviderConfig(name: string, kind: string | null): void {
     const parsed = this.doc(name);
     if (!parsed.ok) return;
     const map = asMapping(parsed.doc);
+    const first = !this.checkedConfigs.has(name);
+    this.checkedConfigs.add(name);
     if (!map) {
-      this.push("provider-config-invalid", "The provider configuration is not a mapping", name, null);
+      if (first) {
+        this.push("provider-config-invalid", "The provider configuration is not a mapping", name, null);
+      }
       return;
     }
-    if (map.size === 0) this.push("provider-config-empty", "The provider configuration is empty", name, null);
+    if (first && map.size === 0) {
+      this.push("provider-config-empty", "The provider configuration is empty", name, null);
+    }
     const schema = kind === null ? undefined : PROVIDER_SCHEMAS[kind];
-    if (schema) this.problems.push(...schemaProblems(schema, map, name, "provider-schema-invalid"));
+    if (schema && !this.checkedConfigs.has(`${name}\u0000${schema}`)) {
+      this.checkedConfigs.add(`${name}\u0000${schema}`);
+      this.problems.push(...schemaProblems(schema, map, name, "provider-schema-invalid"));
+    }
   }
 
   checkAutomation(member: string, runtime: YamlMap): void {
@@ -376,7 +462,12 @@ class ReferenceChecks {
   checkBehavior(value: unknown, member: string, path: string): void {
     const r = normalizeRef(value);
     if (r.ok && !/^runtime\/behaviors\/[^/]/.test(r.name)) {
-      this.push("behavior-outside-behaviors-dir", `Behavior reference "${r.name}" is not under "runtime/behaviors/"`, member, path);
+      this.push(
+        "behavior-outside-behaviors-dir",
+        `Behavior reference "${r.name}" is not under "runtime/behaviors/"`,
+        member,
+        path,
+      );
     }
     this.ref(value, member, path, "The behavior reference");
   }

@@ -6,7 +6,7 @@
  */
 
 import { loadJson } from "../json.ts";
-import { problem, type Problem } from "../report/report.ts";
+import { type Problem, problem } from "../report/report.ts";
 import { decodeUtf8Strict } from "../text.ts";
 import { loadYaml } from "../yaml/load.ts";
 import { YamlBinary, YamlMap, YamlPairs, YamlTimestamp } from "../yaml/types.ts";
@@ -33,7 +33,11 @@ export function parseMember(
   const member = name;
   const text = decodeUtf8Strict(bytes);
   if (text === null) {
-    return { doc: undefined, ok: false, problems: [problem("encoding-invalid", "Not valid UTF-8", { member })] };
+    return {
+      doc: undefined,
+      ok: false,
+      problems: [problem("encoding-invalid", "Not valid UTF-8", { member })],
+    };
   }
   if (isJsonName(name)) {
     if (text.startsWith("\ufeff")) {
@@ -44,20 +48,34 @@ export function parseMember(
       };
     }
     const r = loadJson(text);
-    if (!r.ok) return { doc: undefined, ok: false, problems: [problem("json-invalid", r.message, { member })] };
+    if (!r.ok) {
+      return { doc: undefined, ok: false, problems: [problem("json-invalid", r.message, { member })] };
+    }
     return { doc: r.value, ok: true, problems };
   }
   const r = loadYaml(text.startsWith("\ufeff") ? text.slice(1) : text);
   if (!r.ok) return { doc: undefined, ok: false, problems: [problem(r.code, r.message, { member })] };
-  for (const note of r.notes) problems.push(problem(note.code, note.message, { member, path: note.path, operation }));
+  for (const note of r.notes) {
+    problems.push(problem(note.code, note.message, { member, path: note.path, operation }));
+  }
   if (operation !== "export") {
     // Values outside the plain subset are read, but other readers may see them differently.
+    // A plain timestamp was already noted by the loader (YAML 1.2 reads it as a string): one
+    // problem per scalar.
+    const noted = new Set(r.notes.filter((n) => n.code === "yaml-version-ambiguous").map((n) => n.path));
     visitLeaves(r.value, (path, leaf) => {
+      if (noted.has(path)) return;
       if (leaf instanceof YamlTimestamp || leaf instanceof YamlBinary || leaf instanceof YamlPairs) {
-        problems.push(problem("yaml-version-ambiguous", `${describeUnusual(leaf)} is read differently by other YAML readers`, {
-          member,
-          path,
-        }));
+        problems.push(
+          problem(
+            "yaml-version-ambiguous",
+            `${describeUnusual(leaf)} is read differently by other YAML readers`,
+            {
+              member,
+              path,
+            },
+          ),
+        );
       }
     });
   }

@@ -8,16 +8,18 @@
 
 import { sha256Hex } from "../digest.ts";
 import { joinPath, writeFileAtomic } from "../fs/atomic.ts";
-import { dedupeProblems, problem, type Problem, reportCore, type ReportCore } from "../report/report.ts";
+import { dedupeProblems, type Problem, problem, type ReportCore, reportCore } from "../report/report.ts";
 import { isBlank, pyTrim } from "../text.ts";
 import { emitYaml } from "../yaml/emit.ts";
 import { keyText, YamlMap } from "../yaml/types.ts";
 import { ANPKG_LIMITS, type ZipLimits } from "../zip/limits.ts";
 import { writeStoredZip } from "../zip/stored.ts";
 import { CHECKSUMS_MEMBER, renderChecksums } from "./checksums.ts";
-import { automationRef, providerKind } from "./checks.ts";
+import { automationRef } from "./checks.ts";
 import { exportedAt } from "./created.ts";
+import { parseMember } from "./documents.ts";
 import { findLeaks } from "./leak.ts";
+import { isStructuredMember } from "./members.ts";
 import {
   type ConfinedFile,
   isAbsoluteLike,
@@ -62,8 +64,12 @@ function baseName(path: string): string {
  */
 export async function buildPackage(projectPath: string, options: ExportOptions = {}): Promise<BuiltPackage> {
   const problems: Problem[] = [];
-  const err = (code: Parameters<typeof problem>[0], message: string, member: string | null, path: string | null = null) =>
-    problems.push(problem(code, message, { member, path, operation: "export" }));
+  const err = (
+    code: Parameters<typeof problem>[0],
+    message: string,
+    member: string | null,
+    path: string | null = null,
+  ) => problems.push(problem(code, message, { member, path, operation: "export" }));
 
   // 1. Project directory.
   let project: string;
@@ -78,7 +84,11 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
   }
   const sourceProject = baseName(project);
   if (!PORTABLE_NAME.test(sourceProject)) {
-    err("source-name-nonportable", `Project name "${sourceProject}" is not 1–64 letters, digits, "_" or "-"`, null);
+    err(
+      "source-name-nonportable",
+      `Project name "${sourceProject}" is not 1–64 letters, digits, "_" or "-"`,
+      null,
+    );
   }
   const roots = options.dataRoot ? [project, options.dataRoot] : [project];
 
@@ -86,7 +96,9 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
   const loadedProfile = await loadProjectYaml(`${project}/machine-profile.yaml`, "machine-profile.yaml");
   problems.push(...loadedProfile.problems);
   const profile = loadedProfile.doc instanceof YamlMap ? loadedProfile.doc : null;
-  if (loadedProfile.ok && !profile) err("yaml-root-not-mapping", "The machine profile is not a mapping", "machine-profile.yaml");
+  if (loadedProfile.ok && !profile) {
+    err("yaml-root-not-mapping", "The machine profile is not a mapping", "machine-profile.yaml");
+  }
   if (!profile) return { problems: dedupeProblems(problems), bytes: null, sourceProject };
   problems.push(...unsupportedValues(profile, "machine-profile.yaml"));
 
@@ -94,11 +106,21 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
   const sidecar = await readSidecar(project);
   problems.push(...sidecar.problems);
   if (sidecar.created !== undefined && typeof sidecar.created !== "string") {
-    err("created-unrecognized", "workbench.json meta.created is not a string; exported_at falls back to 1970", "workbench.json", "$.meta.created");
+    err(
+      "created-unrecognized",
+      "workbench.json meta.created is not a string; exported_at falls back to 1970",
+      "workbench.json",
+      "$.meta.created",
+    );
   }
   const stamp = exportedAt(typeof sidecar.created === "string" ? sidecar.created : undefined);
   if (!stamp.recognized) {
-    err("created-unrecognized", "workbench.json meta.created is not a recognized timestamp; exported_at falls back to 1970", "workbench.json", "$.meta.created");
+    err(
+      "created-unrecognized",
+      "workbench.json meta.created is not a recognized timestamp; exported_at falls back to 1970",
+      "workbench.json",
+      "$.meta.created",
+    );
   }
 
   // 4. Manual variant.
@@ -106,21 +128,33 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
   let runtime: YamlMap | null = null;
   let runtimeSource = "";
   const manualMissing = (why: string) =>
-    err("manual-variant-missing", `No usable manual runtime variant: ${why}`, "machine-profile.yaml", "$.runtime_profiles.manual");
+    err(
+      "manual-variant-missing",
+      `No usable manual runtime variant: ${why}`,
+      "machine-profile.yaml",
+      "$.runtime_profiles.manual",
+    );
   if (!(variants instanceof YamlMap)) manualMissing("runtime_profiles is not a mapping");
   else if (!variants.has("manual")) manualMissing('runtime_profiles has no "manual" entry');
   else {
     const rel = variants.get("manual");
     if (typeof rel !== "string") manualMissing("its value is not a string");
     else {
-      const file = await confinedOrReport(rel, project, [project], "machine-profile.yaml", "$.runtime_profiles.manual");
+      const file = await confinedOrReport(
+        rel,
+        project,
+        [project],
+        "machine-profile.yaml",
+        "$.runtime_profiles.manual",
+      );
       if (file === "missing" || file === "not-file") manualMissing(`"${rel}" is not a file in the project`);
       else if (typeof file !== "string") {
         runtimeSource = rel;
         const loaded = await loadProjectYaml(file.real, rel);
         problems.push(...loaded.problems);
-        if (loaded.ok && !(loaded.doc instanceof YamlMap)) manualMissing(`"${rel}" does not parse to a mapping`);
-        else if (!loaded.ok) manualMissing(`"${rel}" does not parse`);
+        if (loaded.ok && !(loaded.doc instanceof YamlMap)) {
+          manualMissing(`"${rel}" does not parse to a mapping`);
+        } else if (!loaded.ok) manualMissing(`"${rel}" does not parse`);
         runtime = loaded.doc instanceof YamlMap ? loaded.doc : null;
         if (runtime) problems.push(...unsupportedValues(runtime, rel));
       }
@@ -135,11 +169,21 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
       if (name === "manual") continue;
       const file = typeof value === "string" ? await resolveConfined(value, project, [project]) : "missing";
       if (typeof file === "string") {
-        err("variant-missing", `Runtime variant "${name}" names no file in the project and is left out`, "machine-profile.yaml", `$.runtime_profiles.${name}`);
+        err(
+          "variant-missing",
+          `Runtime variant "${name}" names no file in the project and is left out`,
+          "machine-profile.yaml",
+          `$.runtime_profiles.${name}`,
+        );
       } else omitted.push(name);
     }
     if (omitted.length > 0) {
-      err("variants-omitted", `Only the manual variant is exported; omitted: ${omitted.map((n) => `"${n}"`).join(", ")}`, "machine-profile.yaml", "$.runtime_profiles");
+      err(
+        "variants-omitted",
+        `Only the manual variant is exported; omitted: ${omitted.map((n) => `"${n}"`).join(", ")}`,
+        "machine-profile.yaml",
+        "$.runtime_profiles",
+      );
     }
   }
 
@@ -152,7 +196,12 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
     // 6. Provider entries.
     const list = runtime.get("providers");
     if (!Array.isArray(list) || list.length === 0 || list.some((e) => !(e instanceof YamlMap))) {
-      err("runtime-providers-invalid", "The runtime's providers must be a non-empty list of mappings", runtimeSource, "$.providers");
+      err(
+        "runtime-providers-invalid",
+        "The runtime's providers must be a non-empty list of mappings",
+        runtimeSource,
+        "$.providers",
+      );
     } else {
       const seen = new Set<string>();
       list.forEach((entry, i) => {
@@ -160,11 +209,23 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
         const id = e.get("id");
         const base = `$.providers[${i}]`;
         if (typeof id !== "string" || isBlank(id) || pyTrim(id) !== id || !ID.test(id)) {
-          err("provider-id-invalid", `Provider id ${typeof id === "string" ? `"${id}"` : "(not a string)"} is not a plain identifier (letters, digits, "_", "-")`, runtimeSource, `${base}.id`);
+          err(
+            "provider-id-invalid",
+            `Provider id ${
+              typeof id === "string" ? `"${id}"` : "(not a string)"
+            } is not a plain identifier (letters, digits, "_", "-")`,
+            runtimeSource,
+            `${base}.id`,
+          );
           return;
         }
         if (seen.has(id)) {
-          err("provider-id-duplicate", `Provider id "${id}" appears more than once`, runtimeSource, `${base}.id`);
+          err(
+            "provider-id-duplicate",
+            `Provider id "${id}" appears more than once`,
+            runtimeSource,
+            `${base}.id`,
+          );
           return;
         }
         seen.add(id);
@@ -179,18 +240,33 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
       const member = `providers/${id}.yaml`;
       const entry = profileProviders instanceof YamlMap ? profileProviders.get(id) : undefined;
       if (!(profileProviders instanceof YamlMap) || !profileProviders.has(id)) {
-        err("provider-not-in-profile", `Provider "${id}" has no entry under the profile's providers`, "machine-profile.yaml", "$.providers");
+        err(
+          "provider-not-in-profile",
+          `Provider "${id}" has no entry under the profile's providers`,
+          "machine-profile.yaml",
+          "$.providers",
+        );
         continue;
       }
       const cpath = `$.providers.${id}.config`;
       const rel = entry instanceof YamlMap ? entry.get("config") : undefined;
       if (typeof rel !== "string" || isBlank(rel)) {
-        err("provider-config-missing", `Provider "${id}" names no configuration file`, "machine-profile.yaml", cpath);
+        err(
+          "provider-config-missing",
+          `Provider "${id}" names no configuration file`,
+          "machine-profile.yaml",
+          cpath,
+        );
         continue;
       }
       const file = await confinedOrReport(rel, project, [project], "machine-profile.yaml", cpath);
       if (file === "missing" || file === "not-file") {
-        err("provider-config-missing", `Configuration "${rel}" of provider "${id}" does not exist`, "machine-profile.yaml", cpath);
+        err(
+          "provider-config-missing",
+          `Configuration "${rel}" of provider "${id}" does not exist`,
+          "machine-profile.yaml",
+          cpath,
+        );
         continue;
       }
       if (typeof file === "string") continue;
@@ -208,7 +284,12 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
       for (const [k] of profileProviders.entries()) {
         const id = keyText(k);
         if (!ids.includes(id)) {
-          err("provider-unused", `Profile provider "${id}" is not used by the manual runtime and is dropped`, "machine-profile.yaml", `$.providers.${id}`);
+          err(
+            "provider-unused",
+            `Profile provider "${id}" is not used by the manual runtime and is dropped`,
+            "machine-profile.yaml",
+            `$.providers.${id}`,
+          );
         }
       }
     }
@@ -219,8 +300,9 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
     if (ref && automation instanceof YamlMap && typeof ref.value === "string" && !isBlank(ref.value)) {
       const raw = pyTrim(ref.value);
       const path = `$.automation.${ref.key}`;
-      if (isAbsoluteLike(raw)) err("path-absolute", `Behavior reference "${raw}" is absolute`, runtimeSource, path);
-      else {
+      if (isAbsoluteLike(raw)) {
+        err("path-absolute", `Behavior reference "${raw}" is absolute`, runtimeSource, path);
+      } else {
         const bases = options.dataRoot ? [project, options.dataRoot] : [project];
         let found: ConfinedFile | null = null;
         for (const base of bases) {
@@ -230,8 +312,16 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
             break;
           }
         }
-        if (!found) err("behavior-not-found", `Behavior tree "${raw}" was not found in the project${options.dataRoot ? " or the data root" : ""}`, runtimeSource, path);
-        else {
+        if (!found) {
+          err(
+            "behavior-not-found",
+            `Behavior tree "${raw}" was not found in the project${
+              options.dataRoot ? " or the data root" : ""
+            }`,
+            runtimeSource,
+            path,
+          );
+        } else {
           behaviorMember = `runtime/behaviors/${baseName(found.real)}`;
           automation.set("behavior_tree", behaviorMember);
           automation.delete("behavior_tree_path");
@@ -279,9 +369,17 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
     enc.encode(renderProvenance(buildProvenance(stamp.stamp, omitted, redacted, sourceProject))),
   );
 
-  // 14. Leak check over the documents built so far.
+  // 14. Leak check over the documents built so far: the two rewritten documents as held, every
+  // other YAML or JSON member (providers, provenance, a behavior named *.yaml) as written, so
+  // that a run with other errors (no self-validation) still reports every leak.
   if (runtime) problems.push(...findLeaks(RUNTIME_MEMBER, runtime));
   problems.push(...findLeaks("machine-profile.yaml", profile));
+  for (const [name, data] of members) {
+    if (name === RUNTIME_MEMBER || name === "machine-profile.yaml" || !isStructuredMember(name)) continue;
+    const parsed = parseMember(name, data, "export");
+    if (parsed.ok) problems.push(...findLeaks(name, parsed.doc));
+    else problems.push(...parsed.problems);
+  }
 
   if (problems.some((p) => p.severity === "error")) {
     return { problems: dedupeProblems(problems), bytes: null, sourceProject };
@@ -299,7 +397,10 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
   }
 
   // 16. Self-validation.
-  const check = await validateBytes(written.bytes, { limits: options.limits ?? ANPKG_LIMITS, operation: "export" });
+  const check = await validateBytes(written.bytes, {
+    limits: options.limits ?? ANPKG_LIMITS,
+    operation: "export",
+  });
   const all = dedupeProblems([...problems, ...check.problems]);
   const ok = !all.some((p) => p.severity === "error");
   return { problems: all, bytes: ok ? written.bytes : null, sourceProject };
@@ -312,14 +413,21 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
     path: string,
   ): Promise<ConfinedFile | "missing" | "not-file" | "reported"> {
     const f = await resolveConfined(rel, base, within);
-    if (f === "absolute") err("path-absolute", `Path "${rel}" is absolute; project paths must be relative`, member, path);
-    else if (f === "escapes") err("path-escapes-root", `Path "${rel}" resolves outside the project`, member, path);
-    else return f;
+    if (f === "absolute") {
+      err("path-absolute", `Path "${rel}" is absolute; project paths must be relative`, member, path);
+    } else if (f === "escapes") {
+      err("path-escapes-root", `Path "${rel}" resolves outside the project`, member, path);
+    } else return f;
     return "reported";
   }
 }
 
-type Report = (code: Parameters<typeof problem>[0], message: string, member: string | null, path?: string | null) => void;
+type Report = (
+  code: Parameters<typeof problem>[0],
+  message: string,
+  member: string | null,
+  path?: string | null,
+) => void;
 
 /** Rewrites a provider entry's `args` so the provider reads its configuration from the package (§2.3). */
 function rewriteArgs(e: YamlMap, id: string, member: string, base: string, err: Report): void {
@@ -338,10 +446,20 @@ function rewriteArgs(e: YamlMap, id: string, member: string, base: string, err: 
   const at: number[] = [];
   args.forEach((a, j) => {
     if (typeof a !== "string") {
-      err("provider-arg-not-string", `Provider argument ${j} is not a string; quote it`, member, `${path}[${j}]`);
+      err(
+        "provider-arg-not-string",
+        `Provider argument ${j} is not a string; quote it`,
+        member,
+        `${path}[${j}]`,
+      );
       ok = false;
     } else if (a.startsWith("--config=")) {
-      err("provider-args-invalid", 'Use "--config" and a separate value, not "--config=…"', member, `${path}[${j}]`);
+      err(
+        "provider-args-invalid",
+        'Use "--config" and a separate value, not "--config=…"',
+        member,
+        `${path}[${j}]`,
+      );
       ok = false;
     } else if (a === "--config") at.push(j);
   });

@@ -7,7 +7,7 @@
  */
 
 import { AdaptiveSha256, concatBytes } from "../digest.ts";
-import { compareCodePoints, reportCore, type ReportCore } from "../report/report.ts";
+import { compareCodePoints, type ReportCore, reportCore } from "../report/report.ts";
 import { keyText, YamlMap } from "../yaml/types.ts";
 import { ANPKG_LIMITS, type ZipLimits } from "../zip/limits.ts";
 import { writeStoredZip } from "../zip/stored.ts";
@@ -87,13 +87,15 @@ function summarizeProfile(set: MemberSet): ProfileSummary | null {
       if (!e) continue;
       const args = e.get("args");
       const at = Array.isArray(args) ? args.indexOf("--config") : -1;
-      const config = Array.isArray(args) && at >= 0 && typeof args[at + 1] === "string" ? args[at + 1] as string : null;
+      const config = Array.isArray(args) && at >= 0 && typeof args[at + 1] === "string"
+        ? args[at + 1] as string
+        : null;
       providers.push({ id: toPlainJson(e.get("id")), config, command: toPlainJson(e.get("command")) });
     }
   }
   const behaviors = new Set<string>();
   const listed = profile.get("behaviors");
-  if (Array.isArray(listed)) for (const b of listed) if (typeof b === "string") behaviors.add(b);
+  if (Array.isArray(listed)) { for (const b of listed) if (typeof b === "string") behaviors.add(b); }
   const ref = runtime ? automationRef(runtime) : undefined;
   if (typeof ref?.value === "string") behaviors.add(ref.value);
   return {
@@ -104,8 +106,14 @@ function summarizeProfile(set: MemberSet): ProfileSummary | null {
   };
 }
 
+/** Input problems after which the file was never opened. */
+const NOT_OPENED = new Set<string>(["input-not-found", "input-unsupported", "io-error"]);
+
 /** Inspects a package file or extracted directory. */
-export async function inspectPackage(path: string, options: { limits?: ZipLimits } = {}): Promise<InspectReport> {
+export async function inspectPackage(
+  path: string,
+  options: { limits?: ZipLimits } = {},
+): Promise<InspectReport> {
   const opened = await readPackagePath(path, options.limits ?? ANPKG_LIMITS);
   try {
     const set = opened.set;
@@ -126,7 +134,10 @@ export async function inspectPackage(path: string, options: { limits?: ZipLimits
     let size: number | null = null;
     let sha256: string | null = null;
     let canonical: boolean | null = null;
-    if (set.inputKind !== "directory" && !set.fatal) {
+    // A file that was opened is described even when it is not a usable archive (§6.1: size and
+    // SHA-256 of the file); only a missing, special or unreadable input has no file facts.
+    const isFile = !set.problems.some((p) => NOT_OPENED.has(p.code));
+    if (set.inputKind !== "directory" && isFile) {
       const hash = new AdaptiveSha256();
       size = await readFileChunks(path, (c) => hash.update(c));
       sha256 = await hash.hex();

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { problem, type Problem } from "../report/report.ts";
+import { type Problem, problem } from "../report/report.ts";
 import type { PackageFacts } from "./checks.ts";
 import type { MemberSet } from "./members.ts";
 
@@ -144,9 +144,14 @@ export async function runReplay(
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
+        // Its own process group, so that the timeout also kills what it started (a shell
+        // script's children would otherwise keep the output pipes open until they end).
+        detached: Deno.build.os !== "windows",
       }).spawn();
     } catch (err) {
-      const message = `The runtime could not be started: ${(err as Error).message}`;
+      // Deno's message names the binary's absolute path; messages name no paths but the input.
+      const reason = (err as Error).message.replace(/^Failed to spawn '.*?': /, "");
+      const message = `The runtime could not be started: ${reason}`;
       return {
         report: { ...IDLE, requested: true, skipped_reason: null },
         problems: [problem("replay-spawn-failed", scrub(message, scrubTargets))],
@@ -156,7 +161,8 @@ export async function runReplay(
     const timer = setTimeout(() => {
       timedOut = true;
       try {
-        child.kill("SIGKILL");
+        if (Deno.build.os === "windows") child.kill("SIGKILL");
+        else Deno.kill(-child.pid, "SIGKILL");
       } catch {
         // already exited
       }
@@ -185,7 +191,10 @@ export async function runReplay(
     const problems: Problem[] = [];
     if (timedOut) {
       problems.push(
-        problem("replay-timeout", `The runtime did not finish within ${options.timeoutSeconds ?? 30} s and was killed`),
+        problem(
+          "replay-timeout",
+          `The runtime did not finish within ${options.timeoutSeconds ?? 30} s and was killed`,
+        ),
       );
     } else if (status.signal !== null) {
       problems.push(problem("replay-failed", `The runtime's --check-config failed: signal ${status.signal}`));

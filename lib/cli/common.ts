@@ -9,14 +9,22 @@ import { type OptionSpec, type ParsedArgs, stringOption, UsageError } from "./ar
 import type { CliIo } from "./io.ts";
 import { EXIT } from "./io.ts";
 import { githubAnnotation, problemLine, renderJson, verdictLine } from "../report/render.ts";
-import { isOperational, type ReportCore } from "../report/report.ts";
+import { isOperational, type Problem, problem, type ReportCore } from "../report/report.ts";
 import { parseLimitValue, type ZipLimits } from "../zip/limits.ts";
 
 /** The three limit flags every package command accepts (spec/README.md "Limits"). */
 export const LIMIT_OPTIONS: readonly OptionSpec[] = [
   { name: "max-members", value: "N", help: "most entries a package may have (0 disables)" },
-  { name: "max-total-bytes", value: "BYTES", help: "most uncompressed bytes in all (K, M, G suffixes; 0 disables)" },
-  { name: "max-ratio", value: "N", help: "highest compression ratio of an entry of 1 MiB or more (0 disables)" },
+  {
+    name: "max-total-bytes",
+    value: "BYTES",
+    help: "most uncompressed bytes in all (K, M, G suffixes; 0 disables)",
+  },
+  {
+    name: "max-ratio",
+    value: "N",
+    help: "highest compression ratio of an entry of 1 MiB or more (0 disables)",
+  },
 ];
 
 /** `--json` and `--format`. */
@@ -33,7 +41,9 @@ export function limitsFrom(args: ParsedArgs, defaults: ZipLimits): ZipLimits {
     const v = parseLimitValue(text, { bytes });
     if (v === null) {
       throw new UsageError(
-        `--${name} needs a non-negative whole number${bytes ? " (optionally with K, M or G)" : ""}, got "${text}"`,
+        `--${name} needs a non-negative whole number${
+          bytes ? " (optionally with K, M or G)" : ""
+        }, got "${text}"`,
       );
     }
     return v;
@@ -87,4 +97,24 @@ export function printReport(
 export function exitCodeOf(report: Pick<ReportCore, "problems" | "valid">): number {
   if (report.problems.some(isOperational)) return EXIT.operational;
   return report.valid ? EXIT.ok : EXIT.invalid;
+}
+
+/** True for failures the CLI reports by itself (usage errors, missing permissions). */
+function isCliFailure(err: unknown): boolean {
+  return err instanceof UsageError || err instanceof Deno.errors.NotCapable ||
+    err instanceof Deno.errors.PermissionDenied;
+}
+
+/**
+ * Turns an unexpected exception of a checking command into its problem — `io-error` for an
+ * operating-system failure, `internal-error` for a fault of ours — so that `--json` still prints a
+ * report (exit 3). Usage and permission failures are re-thrown for the CLI entry to report.
+ */
+export function failureProblem(err: unknown): Problem {
+  if (isCliFailure(err)) throw err;
+  const message = (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+  const system = Object.values(Deno.errors).some((cls) => err instanceof cls);
+  return system
+    ? problem("io-error", `Cannot read the input: ${message}`)
+    : problem("internal-error", `Unexpected failure in handoff: ${message}`);
 }

@@ -6,7 +6,14 @@
 
 import { expectPositionals, flag, parseArgs, renderHelp } from "./args.ts";
 import type { Command } from "./command.ts";
-import { formatFrom, LIMIT_OPTIONS, limitsFrom, OUTPUT_OPTIONS, printReport } from "./common.ts";
+import {
+  failureProblem,
+  formatFrom,
+  LIMIT_OPTIONS,
+  limitsFrom,
+  OUTPUT_OPTIONS,
+  printReport,
+} from "./common.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { displayEscape } from "../report/render.ts";
 import { AMOD_LIMITS, ANPKG_LIMITS } from "../zip/limits.ts";
@@ -32,19 +39,27 @@ export function describeInspect(r: InspectReport): string[] {
   for (const m of a.members) {
     const method = m.method === null ? "" : ` method ${m.method}`;
     const mode = m.mode === null ? "" : ` mode ${m.mode}`;
-    lines.push(`  ${displayEscape(m.name)}  ${m.size} bytes  sha256 ${m.sha256 ?? "(unread)"}${method}${mode}`);
+    lines.push(
+      `  ${displayEscape(m.name)}  ${m.size} bytes  sha256 ${m.sha256 ?? "(unread)"}${method}${mode}`,
+    );
   }
   const prov = a.provenance as Record<string, unknown> | null;
   if (prov && typeof prov === "object") {
     lines.push(`exported: ${String(prov.exported_at)} from "${displayEscape(String(prov.source_project))}"`);
-    lines.push(`variant: ${String(prov.exported_variant)}; omitted: ${
-      Array.isArray(prov.omitted_variants) && prov.omitted_variants.length > 0
-        ? prov.omitted_variants.map((v) => displayEscape(String(v))).join(", ")
-        : "none"
-    }`);
+    lines.push(
+      `variant: ${String(prov.exported_variant)}; omitted: ${
+        Array.isArray(prov.omitted_variants) && prov.omitted_variants.length > 0
+          ? prov.omitted_variants.map((v) => displayEscape(String(v))).join(", ")
+          : "none"
+      }`,
+    );
   } else lines.push("provenance: unreadable");
   if (a.profile) {
-    lines.push(`machine: ${displayEscape(String(a.profile.machine_id))} (${displayEscape(String(a.profile.display_name))})`);
+    lines.push(
+      `machine: ${displayEscape(String(a.profile.machine_id))} (${
+        displayEscape(String(a.profile.display_name))
+      })`,
+    );
     for (const p of a.profile.providers) {
       lines.push(
         `  provider ${displayEscape(String(p.id))}: config ${displayEscape(p.config ?? "(none)")}, command ${
@@ -52,7 +67,11 @@ export function describeInspect(r: InspectReport): string[] {
         }`,
       );
     }
-    lines.push(`behaviors: ${a.profile.behaviors.length ? a.profile.behaviors.map((b) => displayEscape(b)).join(", ") : "none"}`);
+    lines.push(
+      `behaviors: ${
+        a.profile.behaviors.length ? a.profile.behaviors.map((b) => displayEscape(b)).join(", ") : "none"
+      }`,
+    );
   }
   return lines;
 }
@@ -71,7 +90,10 @@ export const command: Command = {
     const { detectFormat } = await import("../detect.ts");
     if ((await detectFormat(input)) === "amod") {
       const { inspectSnapshot, describeSnapshot } = await import("../amod/inspect.ts");
-      const report = await inspectSnapshot(input, { limits: limitsFrom(args, AMOD_LIMITS) });
+      const { amodReport } = await import("../amod/verify.ts");
+      const report = await inspectSnapshot(input, { limits: limitsFrom(args, AMOD_LIMITS) }).catch((err) =>
+        amodReport("inspect", input, "archive", [failureProblem(err)], null, null)
+      );
       return printReport(report, format, io, format === "text" ? describeSnapshot(report) : []);
     }
     const limits = limitsFrom(args, ANPKG_LIMITS);

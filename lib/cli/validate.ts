@@ -6,12 +6,24 @@
 
 import { expectPositionals, flag, parseArgs, renderHelp, stringOption, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
-import { formatFrom, LIMIT_OPTIONS, limitsFrom, OUTPUT_OPTIONS, printReport } from "./common.ts";
+import {
+  failureProblem,
+  formatFrom,
+  LIMIT_OPTIONS,
+  limitsFrom,
+  OUTPUT_OPTIONS,
+  printReport,
+} from "./common.ts";
+import { reportCore } from "../report/report.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { AMOD_LIMITS, ANPKG_LIMITS } from "../zip/limits.ts";
 
 const OPTIONS = [
-  { name: "runtime-bin", value: "PATH", help: "also run PATH --check-config from a private extraction (replay)" },
+  {
+    name: "runtime-bin",
+    value: "PATH",
+    help: "also run PATH --check-config from a private extraction (replay)",
+  },
   { name: "replay-timeout", value: "S", help: "seconds before the replayed runtime is killed (default 30)" },
   ...OUTPUT_OPTIONS,
   ...LIMIT_OPTIONS,
@@ -48,8 +60,10 @@ export const command: Command = {
       if (args.options.has("runtime-bin") || args.options.has("replay-timeout")) {
         throw new UsageError("--runtime-bin and --replay-timeout apply to .anpkg packages only");
       }
-      const { validateSnapshot, validateSummaryLine } = await import("../amod/verify.ts");
-      const report = await validateSnapshot(input, { limits: limitsFrom(args, AMOD_LIMITS) });
+      const { amodReport, validateSnapshot, validateSummaryLine } = await import("../amod/verify.ts");
+      const report = await validateSnapshot(input, { limits: limitsFrom(args, AMOD_LIMITS) }).catch((err) =>
+        amodReport("validate", input, "archive", [failureProblem(err)], null, null)
+      );
       return printReport(report, format, io, [validateSummaryLine(report)]);
     }
     const limits = limitsFrom(args, ANPKG_LIMITS);
@@ -70,7 +84,12 @@ export const command: Command = {
       if ("error" in r) throw new UsageError(r.error);
       replay = { runtimeBin: r.path, timeoutSeconds };
     }
-    const report = await validatePackage(input, replay ? { limits, replay } : { limits });
+    const report = await validatePackage(input, replay ? { limits, replay } : { limits }).catch(async (
+      err,
+    ) => ({
+      ...reportCore("anpkg", "validate", input, "archive", [failureProblem(err)]),
+      replay: (await import("../anpkg/replay.ts")).NOT_REQUESTED,
+    }));
     return printReport(report, format, io);
   },
 };

@@ -41,12 +41,15 @@ function paint(style: Style, code: number, text: string): string {
   return style.color ? `\x1b[${code}m${text}\x1b[0m` : text;
 }
 
-/** One problem as a text line: `<severity>[<code>] <member or input>: <message>`. */
+/**
+ * One problem as a text line: `<severity>[<code>] <member or input>: <message>`, followed by
+ * ` (at <key path>)` when the problem points inside a document.
+ */
 export function problemLine(p: Problem, input: string, style: Style = PLAIN): string {
   const sev = paint(style, p.severity === "error" ? 31 : 33, p.severity);
   const where = displayEscape(p.member ?? input);
-  const at = p.path !== null ? ` ${displayEscape(p.path)}` : "";
-  return `${sev}[${p.code}] ${where}${at}: ${displayEscape(p.message)}`;
+  const at = p.path !== null ? ` (at ${displayEscape(p.path)})` : "";
+  return `${sev}[${p.code}] ${where}: ${displayEscape(p.message)}${at}`;
 }
 
 /** The closing verdict line of a checking command. */
@@ -54,9 +57,7 @@ export function verdictLine(report: Pick<ReportCore, "valid" | "errors" | "warni
   const input = displayEscape(report.input);
   return report.valid
     ? `valid: ${input}`
-    : `invalid: ${input} (${report.errors} error${report.errors === 1 ? "" : "s"}, ${report.warnings} warning${
-      report.warnings === 1 ? "" : "s"
-    })`;
+    : `invalid: ${input} (${report.errors} errors, ${report.warnings} warnings)`;
 }
 
 /** A report as JSON: two-space indentation, keys in construction order, one final LF. */

@@ -17,13 +17,24 @@ Deno.test("each format's order lists exactly the codes registered for that forma
     if (info.formats.includes("amod")) assert.ok(amod.has(code as never), `amod order lacks ${code}`);
   }
   for (const code of [...anpkg, ...amod]) assert.ok(codeInfo(code), `unregistered code in an order: ${code}`);
-  assert.equal(anpkg.size, ANPKG_ORDER.flatMap((r) => typeof r === "string" ? [r] : [...r]).length, "anpkg repeats");
+  assert.equal(
+    anpkg.size,
+    ANPKG_ORDER.flatMap((r) => typeof r === "string" ? [r] : [...r]).length,
+    "anpkg repeats",
+  );
   assert.equal(amod.size, AMOD_ORDER.length, "amod order repeats a code");
 });
 
 Deno.test("mapped container codes share the rank of their broader anpkg name", () => {
   const r = codeRank("anpkg", "zip-no-end-record");
-  for (const c of ["zip-central-directory-invalid", "zip64-invalid", "zip-multi-disk", "zip-local-header-invalid"]) {
+  for (
+    const c of [
+      "zip-central-directory-invalid",
+      "zip64-invalid",
+      "zip-multi-disk",
+      "zip-local-header-invalid",
+    ]
+  ) {
     assert.equal(codeRank("anpkg", c), r);
   }
   assert.equal(codeRank("anpkg", "limit-total-bytes"), codeRank("anpkg", "limit-members"));
@@ -36,9 +47,10 @@ Deno.test("yaml-duplicate-key is a warning at export and an error in validation"
   assert.equal(severityOf("yaml-duplicate-key"), "error");
 });
 
-Deno.test("operational codes are io-error, replay-spawn-failed, internal-error and the amod ones", () => {
+Deno.test("operational codes are exactly the environment failures (exit 3)", () => {
   const ops = Object.entries(CODES).filter(([, i]) => "operational" in i).map(([c]) => c).sort();
   assert.deepEqual(ops, [
+    "deploy-locked",
     "extraction-failed",
     "internal-error",
     "io-error",

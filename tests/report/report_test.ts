@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { compareCodePoints, dedupeProblems, problem, reportCore, sortAnpkgProblems } from "../../lib/report/report.ts";
+import {
+  compareCodePoints,
+  dedupeProblems,
+  problem,
+  reportCore,
+  sortAnpkgProblems,
+} from "../../lib/report/report.ts";
 import { displayEscape, githubAnnotation, problemLine, verdictLine } from "../../lib/report/render.ts";
 
 Deno.test("compareCodePoints orders astral characters after U+E000–U+FFFF, unlike UTF-16 order", () => {
@@ -55,8 +61,15 @@ Deno.test("text, verdict and GitHub renderings", () => {
     problemLine(problem("zip-no-end-record", "No end"), "pkg.anpkg"),
     "error[zip-no-end-record] pkg.anpkg: No end",
   );
+  assert.equal(
+    problemLine(problem("token-leak", "Leak", { member: "a.yaml", path: "$.x.api_token" }), "p"),
+    "error[token-leak] a.yaml: Leak (at $.x.api_token)",
+  );
   assert.equal(verdictLine({ valid: true, errors: 0, warnings: 2, input: "p" }), "valid: p");
-  assert.equal(verdictLine({ valid: false, errors: 1, warnings: 2, input: "p" }), "invalid: p (1 error, 2 warnings)");
+  assert.equal(
+    verdictLine({ valid: false, errors: 1, warnings: 2, input: "p" }),
+    "invalid: p (1 errors, 2 warnings)",
+  );
   assert.equal(
     githubAnnotation(problem("member-unreferenced", "Unused, really", { member: "a,b" }), "dir/p:1.anpkg"),
     "::warning file=dir/p%3A1.anpkg,title=member-unreferenced::a,b: Unused, really",
