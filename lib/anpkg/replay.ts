@@ -6,6 +6,7 @@
  * @module
  */
 
+import { onInterrupt, trackTemp, untrackTemp } from "../fs/atomic.ts";
 import { type Problem, problem } from "../report/report.ts";
 import type { PackageFacts } from "./checks.ts";
 import type { MemberSet } from "./members.ts";
@@ -130,6 +131,7 @@ export async function runReplay(
   const manual = facts.manual ?? "runtime/anolis-runtime.yaml";
   const limit = options.maxOutputBytes ?? 1024 * 1024;
   const root = await Deno.makeTempDir({ prefix: "handoff-replay-" });
+  trackTemp(root);
   const scrubTargets = [root];
   try {
     const real = await Deno.realPath(root);
@@ -157,22 +159,29 @@ export async function runReplay(
         problems: [problem("replay-spawn-failed", scrub(message, scrubTargets))],
       };
     }
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const killGroup = () => {
       try {
         if (Deno.build.os === "windows") child.kill("SIGKILL");
         else Deno.kill(-child.pid, "SIGKILL");
       } catch {
         // already exited
       }
+    };
+    // Being in its own group, the runtime does not see a Ctrl-C aimed at us: stop it ourselves.
+    const forget = onInterrupt(killGroup);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
     }, (options.timeoutSeconds ?? 30) * 1000);
     const [out, err, status] = await Promise.all([
       collect(child.stdout, limit),
       collect(child.stderr, limit),
       child.status,
-    ]);
-    clearTimeout(timer);
+    ]).finally(() => {
+      clearTimeout(timer);
+      forget();
+    });
     const decoder = new TextDecoder();
     const stdout = scrub(decoder.decode(out.bytes), scrubTargets);
     const stderr = scrub(decoder.decode(err.bytes), scrubTargets);
@@ -205,6 +214,7 @@ export async function runReplay(
     return { report, problems };
   } finally {
     await Deno.remove(root, { recursive: true }).catch(() => {});
+    untrackTemp(root);
   }
 }
 

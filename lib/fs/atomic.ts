@@ -7,9 +7,17 @@
  */
 
 const tracked = new Set<string>();
+const interruptHooks = new Set<() => void>();
 let listening = false;
 
 function onSignal(signal: Deno.Signal): void {
+  for (const hook of interruptHooks) {
+    try {
+      hook();
+    } catch {
+      // Best effort: the process is going away.
+    }
+  }
   for (const path of tracked) {
     try {
       Deno.removeSync(path, { recursive: true });
@@ -21,26 +29,39 @@ function onSignal(signal: Deno.Signal): void {
   Deno.exit(signal === "SIGINT" ? 130 : 143);
 }
 
+function listen(): void {
+  if (listening || Deno.build.os === "windows") return;
+  listening = true;
+  try {
+    Deno.addSignalListener("SIGINT", () => onSignal("SIGINT"));
+    Deno.addSignalListener("SIGTERM", () => onSignal("SIGTERM"));
+  } catch {
+    // Signal listeners are unavailable in some embeddings; clean-up on failure still happens.
+  }
+}
+
 /**
  * Registers a temporary path for removal if the process is interrupted (SIGINT/SIGTERM)
  * before {@link untrackTemp} is called.
  */
 export function trackTemp(path: string): void {
   tracked.add(path);
-  if (!listening && Deno.build.os !== "windows") {
-    listening = true;
-    try {
-      Deno.addSignalListener("SIGINT", () => onSignal("SIGINT"));
-      Deno.addSignalListener("SIGTERM", () => onSignal("SIGTERM"));
-    } catch {
-      // Signal listeners are unavailable in some embeddings; clean-up on failure still happens.
-    }
-  }
+  listen();
 }
 
 /** Forgets a temporary path (it was moved into place or removed). */
 export function untrackTemp(path: string): void {
   tracked.delete(path);
+}
+
+/**
+ * Runs `hook` (synchronously, before temporary paths are removed) if the process is interrupted;
+ * returns a function that unregisters it. Used to stop child processes and to roll back.
+ */
+export function onInterrupt(hook: () => void): () => void {
+  interruptHooks.add(hook);
+  listen();
+  return () => interruptHooks.delete(hook);
 }
 
 /** Random lowercase hex suffix for unique temporary names. */
