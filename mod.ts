@@ -22,13 +22,30 @@
 
 import "./lib/zip/zlib.ts";
 
-export { type CodeInfo, CODES, type Code, type Format, type Severity } from "./lib/report/codes.ts";
+export { type Code, type CodeInfo, CODES, type Format, type Severity } from "./lib/report/codes.ts";
 export { type Problem, type ReportCore } from "./lib/report/report.ts";
-export { displayEscape, githubAnnotation, problemLine, renderJson, verdictLine } from "./lib/report/render.ts";
+export {
+  displayEscape,
+  githubAnnotation,
+  problemLine,
+  renderJson,
+  verdictLine,
+} from "./lib/report/render.ts";
 export { AMOD_LIMITS, ANPKG_LIMITS, parseLimitValue, type ZipLimits } from "./lib/zip/limits.ts";
-export { type BuiltPackage, buildPackage, type ExportOptions, exportProject, type ExportReport } from "./lib/anpkg/export.ts";
-export { validateBytes, validatePackage, type ValidateOptions, type ValidateReport } from "./lib/anpkg/validate.ts";
+export {
+  buildPackage,
+  type BuiltPackage,
+  type ExportOptions,
+  exportProject,
+  type ExportReport,
+} from "./lib/anpkg/export.ts";
+export {
+  validateBytes,
+  type ValidateOptions,
+  validatePackage,
+  type ValidateReport,
+} from "./lib/anpkg/validate.ts";
 export { type ReplayOptions, type ReplayReport, resolveRuntimeBin } from "./lib/anpkg/replay.ts";
-export { type InspectReport, inspectPackage } from "./lib/anpkg/inspect.ts";
+export { inspectPackage, type InspectReport } from "./lib/anpkg/inspect.ts";
 export { detectFormat } from "./lib/detect.ts";
 export { VERSION } from "./lib/version.ts";

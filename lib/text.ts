@@ -47,6 +47,7 @@ export function isBlank(s: string): boolean {
  * ```
  */
 export function pySplitLines(text: string): string[] {
+  // deno-lint-ignore no-control-regex -- these separators are what the reference splits at
   const lines = text.split(/\r\n|[\n\r\v\f\u001c\u001d\u001e\u0085\u2028\u2029]/);
   if (lines.length > 0 && lines[lines.length - 1] === "" && text.length > 0) lines.pop();
   if (text.length === 0) return [];

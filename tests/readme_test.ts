@@ -10,7 +10,9 @@ Deno.test("README's problem-code table is generated from the registry (run `deno
 
 Deno.test("README starts with the set-up command and the test command", () => {
   const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] as string);
-  assert.ok((blocks[0] ?? "").includes("npm ci --prefix tools/deno") && (blocks[0] ?? "").includes("deno task demo"));
+  assert.ok(
+    (blocks[0] ?? "").includes("npm ci --prefix tools/deno") && (blocks[0] ?? "").includes("deno task demo"),
+  );
   assert.ok((blocks[1] ?? "").includes("tools/deno/deno task test"));
   const ci = Deno.readTextFileSync(new URL("../.ci/run", import.meta.url));
   assert.ok(ci.includes('"$DENO" task test'), ".ci/run runs the README's test command");

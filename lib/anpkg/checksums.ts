@@ -4,7 +4,7 @@
  * @module
  */
 
-import { problem, type Problem } from "../report/report.ts";
+import { type Problem, problem } from "../report/report.ts";
 import { compareCodePoints } from "../report/report.ts";
 import { decodeUtf8Strict, isBlank, pySplitLines, pyTrim } from "../text.ts";
 
@@ -68,7 +68,9 @@ export function checkChecksums(bytes: Uint8Array, subject: ChecksumSubject): Pro
     const name = line.slice(sep + 2);
     if (!DIGEST.test(digest)) {
       problems.push(
-        problem("checksums-digest-invalid", `Line ${n} does not start with 64 lowercase hex digits`, { member }),
+        problem("checksums-digest-invalid", `Line ${n} does not start with 64 lowercase hex digits`, {
+          member,
+        }),
       );
       return;
     }
@@ -87,7 +89,9 @@ export function checkChecksums(bytes: Uint8Array, subject: ChecksumSubject): Pro
     if (name === CHECKSUMS_MEMBER) continue;
     const want = listed.get(name);
     if (want === undefined) {
-      problems.push(problem("checksum-missing-entry", `Member "${name}" has no checksum line`, { member: name }));
+      problems.push(
+        problem("checksum-missing-entry", `Member "${name}" has no checksum line`, { member: name }),
+      );
     } else if (actual !== null && actual !== want) {
       problems.push(
         problem("checksum-mismatch", `SHA-256 of "${name}" differs from its checksum line`, { member: name }),
@@ -103,9 +107,13 @@ export function checkChecksums(bytes: Uint8Array, subject: ChecksumSubject): Pro
   }
   if (renderChecksums(entries) !== text) {
     problems.push(
-      problem("checksums-noncanonical", "The checksum file is not in canonical form (order, line ends or blank lines)", {
-        member,
-      }),
+      problem(
+        "checksums-noncanonical",
+        "The checksum file is not in canonical form (order, line ends or blank lines)",
+        {
+          member,
+        },
+      ),
     );
   }
   return problems;

@@ -60,7 +60,9 @@ export function civilFromDays(z: number): [number, number, number] {
   const zz = z + 719468;
   const era = Math.floor(zz / 146097);
   const doe = zz - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
@@ -113,12 +115,16 @@ function dateLength(s: string): number | null {
 /** Day number of a date string in one of the four forms, or null. */
 function parseDate(s: string): number | null {
   let m: RegExpExecArray | null;
-  if ((m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(s)) || (m = /^([0-9]{4})([0-9]{2})([0-9]{2})$/.exec(s))) {
+  if (
+    (m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(s)) || (m = /^([0-9]{4})([0-9]{2})([0-9]{2})$/.exec(s))
+  ) {
     const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
     if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null;
     return daysFromCivil(y, mo, d);
   }
-  if ((m = /^([0-9]{4})-W([0-9]{2})(?:-([0-9]))?$/.exec(s)) || (m = /^([0-9]{4})W([0-9]{2})([0-9])?$/.exec(s))) {
+  if (
+    (m = /^([0-9]{4})-W([0-9]{2})(?:-([0-9]))?$/.exec(s)) || (m = /^([0-9]{4})W([0-9]{2})([0-9])?$/.exec(s))
+  ) {
     const y = Number(m[1]);
     const w = Number(m[2]);
     const d = m[3] === undefined ? 1 : Number(m[3]);
@@ -171,5 +177,7 @@ export function formatUtc(seconds: number): string | null {
   const [y, m, d] = civilFromDays(days);
   if (y < 1 || y > 9999) return null;
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${p(y, 4)}-${p(m)}-${p(d)}T${p(Math.floor(sod / 3600))}:${p(Math.floor(sod / 60) % 60)}:${p(sod % 60)}Z`;
+  return `${p(y, 4)}-${p(m)}-${p(d)}T${p(Math.floor(sod / 3600))}:${p(Math.floor(sod / 60) % 60)}:${
+    p(sod % 60)
+  }Z`;
 }

@@ -8,7 +8,7 @@
 
 import { AdaptiveSha256, concatBytes } from "../digest.ts";
 import { checkAnpkgMemberNames } from "../names.ts";
-import { problem, type Problem } from "../report/report.ts";
+import { type Problem, problem } from "../report/report.ts";
 import type { ZipLimits } from "../zip/limits.ts";
 import { isInside } from "./project.ts";
 import {
@@ -28,7 +28,10 @@ interface Found {
 }
 
 /** Reads bytes of a file in large chunks into a sink. */
-export async function readFileChunks(path: string, sink: (chunk: Uint8Array) => Promise<void>): Promise<number> {
+export async function readFileChunks(
+  path: string,
+  sink: (chunk: Uint8Array) => Promise<void>,
+): Promise<number> {
   const file = await Deno.open(path, { read: true });
   let total = 0;
   try {
@@ -57,7 +60,8 @@ export async function readDirectoryMembers(root: string, limits: ZipLimits): Pro
   const realRoot = await Deno.realPath(root);
   const files: Found[] = [];
   const dirs = new Set<string>();
-  const names: { name: string | null; kind: "file" | "directory" | "symlink" | "other"; hasData: boolean }[] = [];
+  const names: { name: string | null; kind: "file" | "directory" | "symlink" | "other"; hasData: boolean }[] =
+    [];
   const visited = new Set<string>([realRoot]);
   let fatal = false;
 
@@ -83,9 +87,11 @@ export async function readDirectoryMembers(root: string, limits: ZipLimits): Pro
           target = null;
         }
         if (target === null || !isInside(realRoot, target)) {
-          problems.push(problem("symlink-escapes-root", "The link resolves outside the package root and is not read", {
-            member: name,
-          }));
+          problems.push(
+            problem("symlink-escapes-root", "The link resolves outside the package root and is not read", {
+              member: name,
+            }),
+          );
           continue;
         }
         problems.push(problem("symlink-in-package", "The link was followed (it resolves inside the root)", {
@@ -113,13 +119,20 @@ export async function readDirectoryMembers(root: string, limits: ZipLimits): Pro
     }
   };
   await walk(realRoot, "");
-  if (fatal) return { inputKind: "directory", members: new Map(), dirs, problems, fatal: true, stream: NO_STREAM };
+  if (fatal) {
+    return { inputKind: "directory", members: new Map(), dirs, problems, fatal: true, stream: NO_STREAM };
+  }
   problems.push(...checkAnpkgMemberNames(names));
 
   const total = files.reduce((n, f) => n + f.size, 0);
   const overTotal = limits.maxTotalBytes > 0 && total > limits.maxTotalBytes;
   if (overTotal) {
-    problems.push(problem("limit-total-bytes", `Members hold ${total} bytes, above ${limits.maxTotalBytes} (--max-total-bytes)`));
+    problems.push(
+      problem(
+        "limit-total-bytes",
+        `Members hold ${total} bytes, above ${limits.maxTotalBytes} (--max-total-bytes)`,
+      ),
+    );
   }
   const members = new Map<string, MemberRecord>();
   for (const f of files) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { problem, type Problem } from "../report/report.ts";
+import { type Problem, problem } from "../report/report.ts";
 import { isBlank } from "../text.ts";
 import { keyText, YamlMap, YamlPairs, YamlSet } from "../yaml/types.ts";
 

@@ -45,7 +45,8 @@ export interface MemberSet {
 export type MemberStreamer = (name: string, sink: (chunk: Uint8Array) => Promise<void>) => Promise<void>;
 
 /** A streamer for member sets that hold no readable member. */
-export const NO_STREAM: MemberStreamer = (name) => Promise.reject(new Error(`Member "${name}" cannot be read`));
+export const NO_STREAM: MemberStreamer = (name) =>
+  Promise.reject(new Error(`Member "${name}" cannot be read`));
 
 /** Every ancestor directory path of a member name (`a/b/c` → `a`, `a/b`). */
 export function ancestorDirs(name: string): string[] {

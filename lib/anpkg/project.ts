@@ -6,7 +6,7 @@
  */
 
 import { loadJson } from "../json.ts";
-import { problem, type Problem } from "../report/report.ts";
+import { type Problem, problem } from "../report/report.ts";
 import { decodeUtf8Strict } from "../text.ts";
 import { loadYaml } from "../yaml/load.ts";
 import { YamlBinary, YamlMap, YamlPairs, YamlSet, YamlTimestamp } from "../yaml/types.ts";
@@ -71,11 +71,17 @@ export async function loadProjectYaml(path: string, member: string): Promise<Loa
   const bytes = await Deno.readFile(path);
   const text = decodeUtf8Strict(bytes);
   if (text === null) {
-    return { ok: false, doc: undefined, problems: [problem("encoding-invalid", "Not valid UTF-8", { member })] };
+    return {
+      ok: false,
+      doc: undefined,
+      problems: [problem("encoding-invalid", "Not valid UTF-8", { member })],
+    };
   }
   const r = loadYaml(text.startsWith("\ufeff") ? text.slice(1) : text);
   if (!r.ok) return { ok: false, doc: undefined, problems: [problem(r.code, r.message, { member })] };
-  const problems = r.notes.map((n) => problem(n.code, n.message, { member, path: n.path, operation: "export" }));
+  const problems = r.notes.map((n) =>
+    problem(n.code, n.message, { member, path: n.path, operation: "export" })
+  );
   return { ok: true, doc: r.value, problems };
 }
 
@@ -92,10 +98,16 @@ export function unsupportedValues(doc: unknown, member: string): Problem[] {
       seen.add(v);
       for (const [k, child] of v.entries()) {
         if (typeof k === "boolean" || k === null) {
-          out.push(problem("yaml-unsupported-value", "A boolean or null mapping key cannot be exported; quote the key", {
-            member,
-            path: `${path}.${String(k)}`,
-          }));
+          out.push(
+            problem(
+              "yaml-unsupported-value",
+              "A boolean or null mapping key cannot be exported; quote the key",
+              {
+                member,
+                path: `${path}.${String(k)}`,
+              },
+            ),
+          );
         }
         walk(child, `${path}.${typeof k === "string" ? k : String(k)}`);
       }
@@ -105,10 +117,12 @@ export function unsupportedValues(doc: unknown, member: string): Problem[] {
       v.forEach((c, i) => walk(c, `${path}[${i}]`));
     } else if (v instanceof YamlSet) {
       if (v.members.some((m) => typeof m !== "string")) {
-        out.push(problem("yaml-unsupported-value", "A set with members that are not strings cannot be exported", {
-          member,
-          path,
-        }));
+        out.push(
+          problem("yaml-unsupported-value", "A set with members that are not strings cannot be exported", {
+            member,
+            path,
+          }),
+        );
       }
     } else if (v instanceof YamlTimestamp || v instanceof YamlBinary || v instanceof YamlPairs) {
       const what = v instanceof YamlTimestamp

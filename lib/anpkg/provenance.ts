@@ -33,7 +33,10 @@ export function buildProvenance(
     exported_variant: "manual",
     omitted_variants: [...omittedVariants].sort(compareCodePoints),
     package_format_version: 1,
-    redaction_policy: { deploy_time_env_var: "INFLUXDB_TOKEN", telemetry_influxdb_token_removed: redactionApplied },
+    redaction_policy: {
+      deploy_time_env_var: "INFLUXDB_TOKEN",
+      telemetry_influxdb_token_removed: redactionApplied,
+    },
     schema_versions: { "machine-profile": 1, "runtime-config": 1 },
     source_project: sourceProject,
   };
@@ -77,7 +80,8 @@ function render(value: SortedJson, depth: number): string {
   const keys = Object.keys(obj).sort(compareCodePoints);
   if (keys.length === 0) return "{}";
   return "{\n" + keys.map((k) => `${pad}${asciiJsonString(k)}: ${render(obj[k] as SortedJson, depth + 1)}`)
-    .join(",\n") + "\n" + end + "}";
+    .join(",\n") +
+    "\n" + end + "}";
 }
 
 /**

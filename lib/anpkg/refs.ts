@@ -50,7 +50,9 @@ export function normalizeRef(value: unknown): RefResult {
   for (const seg of value.split("/")) {
     if (seg === "" || seg === ".") continue;
     if (seg === "..") {
-      if (out.length === 0) return { ok: false, code: "path-escapes-root", reason: "climbs above the package root" };
+      if (out.length === 0) {
+        return { ok: false, code: "path-escapes-root", reason: "climbs above the package root" };
+      }
       out.pop();
     } else out.push(seg);
   }

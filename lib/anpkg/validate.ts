@@ -7,7 +7,7 @@
 
 import { AdaptiveSha256, concatBytes } from "../digest.ts";
 import { checkAnpkgMemberNames } from "../names.ts";
-import { problem, type Problem, reportCore, type ReportCore } from "../report/report.ts";
+import { type Problem, problem, type ReportCore, reportCore } from "../report/report.ts";
 import { ANPKG_LIMITS, type ZipLimits } from "../zip/limits.ts";
 import { decodeEntry } from "../zip/decode.ts";
 import { readZip } from "../zip/read.ts";

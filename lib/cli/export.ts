@@ -12,7 +12,12 @@ import { problemLine, renderJson } from "../report/render.ts";
 import { ANPKG_LIMITS } from "../zip/limits.ts";
 
 const OPTIONS = [
-  { name: "output", short: "o", value: "OUT", help: "where to write the package (default: ./<project>.anpkg)" },
+  {
+    name: "output",
+    short: "o",
+    value: "OUT",
+    help: "where to write the package (default: ./<project>.anpkg)",
+  },
   { name: "data-root", value: "DIR", help: "also look up the behavior tree relative to DIR" },
   ...OUTPUT_OPTIONS,
   ...LIMIT_OPTIONS,
@@ -50,7 +55,9 @@ export const command: Command = {
     let dataRoot: string | undefined;
     if (dataRootArg !== undefined) {
       const info = await Deno.stat(dataRootArg).catch(() => null);
-      if (!info?.isDirectory) throw new UsageError(`--data-root "${dataRootArg}" is not an existing directory`);
+      if (!info?.isDirectory) {
+        throw new UsageError(`--data-root "${dataRootArg}" is not an existing directory`);
+      }
       dataRoot = await Deno.realPath(dataRootArg);
     }
     const { exportProject } = await import("../anpkg/export.ts");
@@ -59,7 +66,9 @@ export const command: Command = {
     else {
       for (const p of report.problems) io.err(problemLine(p, project, io.style) + "\n");
       if (report.output) io.out(report.output + "\n");
-      else io.err(`export failed: nothing written (${report.errors} error${report.errors === 1 ? "" : "s"})\n`);
+      else {io.err(
+          `export failed: nothing written (${report.errors} error${report.errors === 1 ? "" : "s"})\n`,
+        );}
     }
     return exitCodeOf(report);
   },

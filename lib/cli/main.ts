@@ -33,9 +33,34 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./snapshot.ts")).command,
   },
   {
+    name: "restore",
+    summary: "replace a project's .agentmod/ with an .amod snapshot, keeping a backup",
+    load: async () => (await import("./restore.ts")).command,
+  },
+  {
     name: "list",
     summary: "list a project's .amod snapshots, newest first",
     load: async () => (await import("./list.ts")).command,
+  },
+  {
+    name: "deploy",
+    summary: "install a validated .anpkg into an install directory with an atomic switch",
+    load: async () => (await import("./deploy.ts")).deployCommand,
+  },
+  {
+    name: "rollback",
+    summary: "make a kept release of an install directory current again",
+    load: async () => (await import("./deploy.ts")).rollbackCommand,
+  },
+  {
+    name: "status",
+    summary: "describe an install directory: current, previous and kept releases",
+    load: async () => (await import("./deploy.ts")).statusCommand,
+  },
+  {
+    name: "serve",
+    summary: "serve the HTTP export and validate routes",
+    load: async () => (await import("./serve.ts")).command,
   },
 ];
 

@@ -51,7 +51,9 @@ export function startProgress(
     const seconds = Math.max((now() - started) / 1000, 0.001);
     const total = options.totalBytes ? ` of ${formatBytes(options.totalBytes)}` : "";
     io.err(
-      `\r\x1b[2K${label}: ${members} members, ${formatBytes(bytes)}${total}, ${formatBytes(bytes / seconds)}/s`,
+      `\r\x1b[2K${label}: ${members} members, ${formatBytes(bytes)}${total}, ${
+        formatBytes(bytes / seconds)
+      }/s`,
     );
     shown = true;
   };

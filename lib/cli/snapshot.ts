@@ -8,18 +8,34 @@
  * @module
  */
 
-import { expectPositionals, flag, type OptionSpec, parseArgs, renderHelp, stringOption, UsageError } from "./args.ts";
+import {
+  expectPositionals,
+  flag,
+  type OptionSpec,
+  parseArgs,
+  renderHelp,
+  stringOption,
+  UsageError,
+} from "./args.ts";
 import type { Command } from "./command.ts";
 import { exitCodeOf, LIMIT_OPTIONS, limitsFrom } from "./common.ts";
 import { type CliIo, EXIT } from "./io.ts";
+import { NO_PROGRESS, type Progress, startProgress } from "./progress.ts";
 import { problemLine } from "../report/render.ts";
 import { type Problem, problem } from "../report/report.ts";
 import { AMOD_LIMITS } from "../zip/limits.ts";
 import { VERSION } from "../version.ts";
 import { parseSourceDateEpoch } from "../amod/clock.ts";
 import { displayEscape } from "../amod/display.ts";
-import { collectGitState, denoGitRunner, type GitCollection, type GitRunner, shortHead } from "../amod/git.ts";
+import {
+  collectGitState,
+  denoGitRunner,
+  type GitCollection,
+  type GitRunner,
+  shortHead,
+} from "../amod/git.ts";
 import { hostPlatform } from "../amod/platform.ts";
+import { absolutePath, resolveProjectRoot } from "../amod/project_root.ts";
 import type { SnapshotOutcome, SnapshotSummary } from "../amod/snapshot.ts";
 import type { SnapshotProgress } from "../amod/walk.ts";
 
@@ -31,7 +47,10 @@ const OPTIONS: readonly OptionSpec[] = [
     help: "where to write the .amod (default: .agentmod/snapshots/<project>-<UTC time>.amod)",
   },
   { name: "for-git", help: "write the tree package <project>/.agentmod-handoff/ for committing instead" },
-  { name: "allow-findings", help: "pack files with hard secret findings (private keys) anyway; not with --for-git" },
+  {
+    name: "allow-findings",
+    help: "pack files with hard secret findings (private keys) anyway; not with --for-git",
+  },
   { name: "allow-dirty", help: "snapshot even when the git worktree has uncommitted changes" },
   { name: "quiet", short: "q", help: "no progress display on standard error" },
   ...LIMIT_OPTIONS,
@@ -49,7 +68,8 @@ const HELP = renderHelp(
     "is used.",
   OPTIONS,
   [
-    "SOURCE_DATE_EPOCH (seconds, 315532800-4294967295) fixes the snapshot time for reproducible output.",
+    "SOURCE_DATE_EPOCH (seconds, 315532800-4294967295) fixes the snapshot time for reproducible output; it is",
+    "read only when the environment permission is granted (deno: --allow-env=SOURCE_DATE_EPOCH).",
     "Limits default to 100000 members, 4G bytes and ratio 200; a snapshot made with raised limits needs the",
     "same flags to be validated or restored.",
     "Exit: 0 written · 1 refused, nothing written · 2 usage error · 3 operational error.",
@@ -92,95 +112,40 @@ export function processDeps(): SnapshotDeps {
   };
 }
 
-function absolute(path: string, cwd: string): string {
-  const joined = path.startsWith("/") ? path : `${cwd}/${path}`;
-  const out: string[] = [];
-  for (const seg of joined.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") out.pop();
-    else out.push(seg);
-  }
-  return `/${out.join("/")}`;
-}
-
-/** The project root, or the problem that stops the command (amod.md §4.2). */
-async function projectRoot(given: string | undefined, cwd: string): Promise<string | Problem> {
-  if (given !== undefined) {
-    const root = absolute(given, cwd);
-    try {
-      const info = await Deno.stat(root);
-      if (info.isDirectory) return root;
-      return problem("project-not-found", `"${given}" is not a directory`, { member: root });
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-        return problem("project-not-found", `The project root "${given}" does not exist`, { member: root });
-      }
-      const detail = err instanceof Error ? err.message.split("\n")[0] : String(err);
-      return problem("io-error", `Cannot read the project root "${given}": ${detail}`, { member: root });
-    }
-  }
-  const found = await findProjectRoot(absolute(".", cwd));
-  if (found !== null) return found;
-  return problem(
-    "project-not-found",
-    "No project found: no directory from here upwards has .agentmod/agentmod.toml; pass the project root as an argument",
-  );
-}
-
 /**
- * Project discovery (amod.md §4.2): from `start` up to the file system root, the first directory
- * `D` whose `D/.agentmod/agentmod.toml` exists and, following symlinks, is a regular file.
+ * Shows the library's progress with the shared progress line: "planning" while the walk runs,
+ * then "packing" with the planned bytes as total. The library reports running totals; the line
+ * takes increments.
  */
-async function findProjectRoot(start: string): Promise<string | null> {
-  let dir = start;
-  for (;;) {
-    try {
-      if ((await Deno.stat(`${dir === "/" ? "" : dir}/.agentmod/agentmod.toml`)).isFile) return dir;
-    } catch {
-      // absent or unreadable: keep walking up
-    }
-    if (dir === "/") return null;
-    const i = dir.lastIndexOf("/");
-    dir = i <= 0 ? "/" : dir.slice(0, i);
-  }
-}
-
-/** A progress line on standard error, rewritten in place at most ten times a second. */
-class ProgressLine {
-  #io: CliIo;
-  #last = 0;
-  #width = 0;
-  #writeStart = 0;
+class SnapshotProgressView {
+  readonly #io: CliIo;
+  #phase: SnapshotProgress["phase"] | null = null;
+  #line: Progress = NO_PROGRESS;
+  #members = 0;
+  #bytes = 0;
 
   constructor(io: CliIo) {
     this.#io = io;
   }
 
   update(p: SnapshotProgress): void {
-    const now = performance.now();
-    if (p.phase === "write" && this.#writeStart === 0) this.#writeStart = now;
-    if (now - this.#last < 100) return;
-    this.#last = now;
-    let text: string;
-    if (p.phase === "plan") text = `planning: ${p.members} entries looked at`;
-    else {
-      const seconds = Math.max((now - this.#writeStart) / 1000, 0.001);
-      text = `packing: ${p.members}/${p.totalMembers ?? "?"} members, ${mib(p.bytes)}/${
-        mib(p.totalBytes ?? 0)
-      } MiB, ${mib(p.bytes / seconds)} MiB/s`;
+    if (p.phase !== this.#phase) {
+      this.#line.done();
+      this.#phase = p.phase;
+      this.#line = startProgress(this.#io, p.phase === "plan" ? "planning" : "packing", {
+        ...(p.totalBytes !== undefined && p.totalBytes > 0 ? { totalBytes: p.totalBytes } : {}),
+      });
+      this.#members = 0;
+      this.#bytes = 0;
     }
-    this.#io.err(`\r${text.padEnd(this.#width)}`);
-    this.#width = text.length;
+    this.#line.advance(p.members - this.#members, p.bytes - this.#bytes);
+    this.#members = p.members;
+    this.#bytes = p.bytes;
   }
 
-  clear(): void {
-    if (this.#width > 0) this.#io.err(`\r${" ".repeat(this.#width)}\r`);
-    this.#width = 0;
+  done(): void {
+    this.#line.done();
   }
-}
-
-function mib(bytes: number): string {
-  return (bytes / (1024 * 1024)).toFixed(1);
 }
 
 function plural(n: number, one: string, many: string = `${one}s`): string {
@@ -194,9 +159,13 @@ function gitLine(git: GitCollection, allowDirty: boolean): string {
   const identity = s.branch !== undefined && s.branch !== ""
     ? `branch ${displayEscape(s.branch)} @ ${shortHead(s.head)}`
     : `detached HEAD @ ${shortHead(s.head)}`;
-  const remote = s.remote_url !== undefined && s.remote_url !== "" ? `, remote ${displayEscape(s.remote_url)}` : "";
+  const remote = s.remote_url !== undefined && s.remote_url !== ""
+    ? `, remote ${displayEscape(s.remote_url)}`
+    : "";
   if (s.dirty) {
-    return `git: ${identity}, DIRTY (${s.status_summary}) — packed anyway${allowDirty ? " (--allow-dirty)" : ""}${remote}`;
+    return `git: ${identity}, DIRTY (${s.status_summary}) — packed anyway${
+      allowDirty ? " (--allow-dirty)" : ""
+    }${remote}`;
   }
   return `git: ${identity}, clean${remote}`;
 }
@@ -216,7 +185,7 @@ function summaryLines(s: SnapshotSummary, git: GitCollection, allowDirty: boolea
     const hard = f.hard ? " — HARD finding, packed because --allow-findings was given" : "";
     lines.push(`  ${displayEscape(f.path)} line ${f.line} (${f.pattern})${hard}`);
   }
-  if (s.binarySkipped > 0) lines.push(`  ${plural(s.binarySkipped, "binary file")} not scanned`);
+  lines.push(`  binary files not scanned: ${s.binarySkipped}`);
   if (s.form === "tree") {
     lines.push(
       "next: committing .agentmod-handoff/ publishes it with the repository; until it is committed it keeps",
@@ -228,11 +197,20 @@ function summaryLines(s: SnapshotSummary, git: GitCollection, allowDirty: boolea
   return lines;
 }
 
-function printRefusal(problems: readonly Problem[], advice: string | undefined, input: string, io: CliIo): number {
+function printRefusal(
+  problems: readonly Problem[],
+  advice: string | undefined,
+  input: string,
+  io: CliIo,
+): number {
   for (const p of problems) io.err(problemLine(p, input, io.style) + "\n");
   if (advice !== undefined) io.err(`${advice}\n`);
   const code = exitCodeOf({ problems, valid: false });
-  io.err(code === EXIT.operational ? "snapshot failed: nothing was written\n" : "snapshot refused: nothing was written\n");
+  io.err(
+    code === EXIT.operational
+      ? "snapshot failed: nothing was written\n"
+      : "snapshot refused: nothing was written\n",
+  );
   return code;
 }
 
@@ -275,9 +253,9 @@ export function snapshotCommand(deps: SnapshotDeps): Command {
       }
 
       const cwd = io.cwd();
-      const rootOrProblem = await projectRoot(args.positionals[0], cwd);
-      if (typeof rootOrProblem !== "string") return printRefusal([rootOrProblem], undefined, cwd, io);
-      const root = rootOrProblem;
+      const resolved = await resolveProjectRoot(args.positionals[0], cwd);
+      if (!resolved.ok) return printRefusal([resolved.problem], undefined, cwd, io);
+      const root = resolved.root;
       if (deps.os === "windows") {
         return printRefusal(
           [problem("platform-unsupported", "Snapshots need a POSIX file system; Windows is not supported")],
@@ -301,7 +279,7 @@ export function snapshotCommand(deps: SnapshotDeps): Command {
         );
       }
 
-      const progress = io.errIsTerminal && !flag(args, "quiet") ? new ProgressLine(io) : null;
+      const progress = io.errIsTerminal && !flag(args, "quiet") ? new SnapshotProgressView(io) : null;
       const common = {
         root,
         clock,
@@ -321,12 +299,12 @@ export function snapshotCommand(deps: SnapshotDeps): Command {
           const { createSnapshot } = await import("../amod/snapshot.ts");
           outcome = await createSnapshot({
             ...common,
-            ...(output !== undefined ? { output: absolute(output, cwd) } : {}),
+            ...(output !== undefined ? { output: absolutePath(output, cwd) } : {}),
             allowFindings,
           });
         }
       } finally {
-        progress?.clear();
+        progress?.done();
       }
       if (!outcome.ok) return printRefusal(outcome.problems, outcome.advice, root, io);
       for (const line of summaryLines(outcome.snapshot, git, allowDirty)) io.out(`${line}\n`);

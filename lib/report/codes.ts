@@ -42,7 +42,7 @@ function w(formats: readonly Format[], meaning: string, extra: Partial<CodeInfo>
 }
 
 /** Every registered code. */
-export const CODES = {
+export const CODES: Readonly<Record<Code, CodeInfo>> = {
   // ── input and container (shared; amod.md §5.3 phase 1 is canonical) ──
   "input-not-found": e(B, "the input path does not exist", { fatal: true }),
   "input-unsupported": e(B, "the input is neither a regular file nor a directory", { fatal: true }),
@@ -55,9 +55,13 @@ export const CODES = {
   "zip-multi-disk": e(B, "the archive claims to span several disks", { fatal: true }),
   "zip64-invalid": e(B, "the zip64 end record or locator is malformed", { fatal: true }),
   "limit-members": e(B, "more entries than --max-members", { fatal: true }),
-  "zip-central-directory-invalid": e(B, "the central directory is malformed or disagrees with the end record", {
-    fatal: true,
-  }),
+  "zip-central-directory-invalid": e(
+    B,
+    "the central directory is malformed or disagrees with the end record",
+    {
+      fatal: true,
+    },
+  ),
   "zip-host-unsupported": e(M, "an entry was written by a host whose file modes cannot be read"),
   "name-not-utf8": e(B, "an entry name is not valid UTF-8, or is non-ASCII without the UTF-8 flag"),
   "zip-encrypted": e(B, "an entry is encrypted"),
@@ -219,10 +223,181 @@ export const CODES = {
   "git-head-differs": w(M, "the target's HEAD differs from the snapshot's"),
   "git-remote-differs": w(M, "the target's origin URL differs from the snapshot's"),
   "extraction-failed": e(M, "restore failed while writing and was rolled back", { operational: true }),
-} as const satisfies Record<string, CodeInfo>;
+  // ── .anpkg deploy, rollback, status ──
+  "deploy-locked": e(P, "another deploy or rollback holds the install directory lock", { operational: true }),
+  "install-dir-invalid": e(P, "the install directory, or its current or previous link, is not deploy's"),
+  "member-name-reserved": e(P, "a member is named .release.json, which deploy reserves for release metadata"),
+  "release-not-found": e(P, "the named (or previous) release is not kept in the install directory"),
+  "release-invalid": e(P, "a kept release is incomplete or its files differ from its checksums"),
+};
 
 /** A registered problem code. */
-export type Code = keyof typeof CODES;
+export type Code =
+  | "input-not-found"
+  | "input-unsupported"
+  | "io-error"
+  | "zip-no-end-record"
+  | "zip-comment"
+  | "zip-trailing-data"
+  | "zip-multi-disk"
+  | "zip64-invalid"
+  | "limit-members"
+  | "zip-central-directory-invalid"
+  | "zip-host-unsupported"
+  | "name-not-utf8"
+  | "zip-encrypted"
+  | "zip-unsupported-flags"
+  | "zip-unsupported-method"
+  | "zip-extra-field-invalid"
+  | "zip-unicode-path-field"
+  | "zip-local-header-invalid"
+  | "zip-header-mismatch"
+  | "zip-size-mismatch"
+  | "zip-crc-mismatch"
+  | "zip-deflate-invalid"
+  | "zip-leading-data"
+  | "zip-overlap"
+  | "zip-gap"
+  | "limit-total-bytes"
+  | "limit-ratio"
+  | "member-name-invalid"
+  | "member-name-absolute"
+  | "member-name-traversal"
+  | "member-name-backslash"
+  | "duplicate-member"
+  | "member-path-conflict"
+  | "directory-has-content"
+  | "path-collision"
+  | "member-symlink"
+  | "member-not-regular"
+  | "symlink-escapes-root"
+  | "symlink-in-package"
+  | "member-missing"
+  | "providers-dir-missing"
+  | "providers-empty"
+  | "checksums-line-invalid"
+  | "checksums-digest-invalid"
+  | "checksums-duplicate-entry"
+  | "checksums-self-entry"
+  | "checksum-missing-entry"
+  | "checksum-orphan-entry"
+  | "checksum-mismatch"
+  | "checksums-noncanonical"
+  | "encoding-invalid"
+  | "yaml-invalid"
+  | "json-invalid"
+  | "yaml-duplicate-key"
+  | "yaml-limits-exceeded"
+  | "yaml-version-ambiguous"
+  | "token-leak"
+  | "yaml-root-not-mapping"
+  | "schema-invalid"
+  | "format-version-unsupported"
+  | "provenance-invalid"
+  | "path-invalid"
+  | "path-absolute"
+  | "path-escapes-root"
+  | "ref-target-missing"
+  | "ref-not-file"
+  | "provider-id-invalid"
+  | "provider-id-duplicate"
+  | "provider-not-in-manifest"
+  | "provider-not-in-runtime"
+  | "provider-args-invalid"
+  | "provider-config-outside-providers"
+  | "behavior-outside-behaviors-dir"
+  | "provider-config-invalid"
+  | "provider-config-empty"
+  | "provider-config-mismatch"
+  | "provider-schema-invalid"
+  | "provider-command-unresolvable"
+  | "member-unreferenced"
+  | "replay-failed"
+  | "replay-timeout"
+  | "replay-spawn-failed"
+  | "internal-error"
+  | "project-not-found"
+  | "manual-variant-missing"
+  | "runtime-providers-invalid"
+  | "provider-not-in-profile"
+  | "provider-config-missing"
+  | "provider-arg-not-string"
+  | "behavior-not-found"
+  | "yaml-unsupported-value"
+  | "source-name-nonportable"
+  | "sidecar-invalid"
+  | "created-unrecognized"
+  | "variants-omitted"
+  | "variant-missing"
+  | "provider-unused"
+  | "project-name-invalid"
+  | "not-found"
+  | "member-outside-payload"
+  | "root-member-missing"
+  | "root-member-not-file"
+  | "root-member-too-large"
+  | "manifest-invalid"
+  | "schema-version-invalid"
+  | "schema-version-unsupported"
+  | "manifest-field-format"
+  | "for-git-flag-mismatch"
+  | "inventory-invalid"
+  | "inventory-duplicate-path"
+  | "inventory-path-outside-payload"
+  | "json-key-case-variant"
+  | "checksums-invalid"
+  | "checksums-malformed-line"
+  | "checksums-duplicate-name"
+  | "checksums-unlisted-member"
+  | "checksums-missing-member"
+  | "inventory-missing-member"
+  | "inventory-size-mismatch"
+  | "inventory-sha256-mismatch"
+  | "inventory-mode-mismatch"
+  | "inventory-kind-mismatch"
+  | "inventory-unlisted-member"
+  | "tree-symlink-as-file"
+  | "path-control-character"
+  | "path-backslash"
+  | "path-drive-letter"
+  | "path-not-canonical"
+  | "path-outside-agentmod"
+  | "path-protected-element"
+  | "duplicate-payload-path"
+  | "entry-kind-unsupported"
+  | "special-mode-bits"
+  | "directory-mode-restrictive"
+  | "symlink-target-too-large"
+  | "symlink-target-invalid"
+  | "symlink-target-empty"
+  | "symlink-target-backslash"
+  | "symlink-target-absolute"
+  | "parent-not-directory"
+  | "implicit-parent-directory"
+  | "symlink-escapes"
+  | "symlink-loop"
+  | "project-marker-missing"
+  | "agentmod-dir-missing"
+  | "agentmod-dir-not-directory"
+  | "output-exists"
+  | "tree-target-foreign"
+  | "tree-target-not-directory"
+  | "worktree-dirty"
+  | "secret-hard-finding"
+  | "platform-unsupported"
+  | "source-changed"
+  | "backup-exists"
+  | "tree-not-restorable"
+  | "git-target-unavailable"
+  | "git-branch-differs"
+  | "git-head-differs"
+  | "git-remote-differs"
+  | "extraction-failed"
+  | "deploy-locked"
+  | "install-dir-invalid"
+  | "member-name-reserved"
+  | "release-not-found"
+  | "release-invalid";
 
 /** Looks up a code; `undefined` for unregistered strings. */
 export function codeInfo(code: string): CodeInfo | undefined {
@@ -333,6 +508,11 @@ export const ANPKG_ORDER: readonly (Code | readonly Code[])[] = [
   "provider-unused",
   "project-name-invalid",
   "not-found",
+  "deploy-locked",
+  "install-dir-invalid",
+  "member-name-reserved",
+  "release-not-found",
+  "release-invalid",
 ];
 
 /** `.amod` report order (amod.md §5.3 tables, then the create and restore tables). */

@@ -74,5 +74,9 @@ export function repo(rel: string): string {
 /** Prints a result line: `name: ours X ms, reference Y ms, ratio R (target T)`. */
 export function report(name: string, ours: number, ref: number, unit: string, target: string): void {
   const ratio = ours / ref;
-  console.log(`${name}: ours ${ours.toFixed(1)} ${unit}, reference ${ref.toFixed(1)} ${unit}, ratio ${ratio.toFixed(3)} (target ${target})`);
+  console.log(
+    `${name}: ours ${ours.toFixed(1)} ${unit}, reference ${ref.toFixed(1)} ${unit}, ratio ${
+      ratio.toFixed(3)
+    } (target ${target})`,
+  );
 }

@@ -68,10 +68,13 @@ try {
   }
   if (want("big")) {
     const project = `${tmp}/src/big-behavior`;
-    await new Deno.Command("cp", { args: ["-r", repo("fixtures/projects/multi-provider"), project] }).output();
+    await new Deno.Command("cp", { args: ["-r", repo("fixtures/projects/multi-provider"), project] })
+      .output();
     // Replace the behavior tree with 1 GiB of XML-like text.
     const behavior = `${project}/behaviors/lines/a/mix.xml`;
-    const block = new TextEncoder().encode("<Sequence><Action ID=\"dose\" volume=\"12\"/></Sequence>\n".repeat(20000));
+    const block = new TextEncoder().encode(
+      '<Sequence><Action ID="dose" volume="12"/></Sequence>\n'.repeat(20000),
+    );
     const f = await Deno.open(behavior, { write: true, truncate: true });
     let written = 0;
     while (written < 1024 ** 3) {
@@ -87,7 +90,11 @@ try {
     }).output();
     if (!r.success) throw new Error("export of the 1 GiB package failed");
     await Deno.remove(behavior);
-    const ours = { label: "handoff", cmd: DENO, args: ["run", `--allow-read=${pkg}`, CLI, "validate", pkg, "--max-total-bytes", "2G"] };
+    const ours = {
+      label: "handoff",
+      cmd: DENO,
+      args: ["run", `--allow-read=${pkg}`, CLI, "validate", pkg, "--max-total-bytes", "2G"],
+    };
     const ref = { label: "openssl", cmd: "openssl", args: ["dgst", "-sha256", pkg] };
     const times: { ours: number[]; ref: number[] } = { ours: [], ref: [] };
     await runOnce(ours);
@@ -100,7 +107,9 @@ try {
     const o = Math.min(...times.ours);
     const p = Math.min(...times.ref);
     console.log(
-      `validate 1 GiB: ours ${(size / 1e6 / (o / 1000)).toFixed(0)} MB/s, openssl ${(size / 1e6 / (p / 1000)).toFixed(0)} MB/s, throughput ratio ${(p / o).toFixed(3)} (target ≥ 0.8)`,
+      `validate 1 GiB: ours ${(size / 1e6 / (o / 1000)).toFixed(0)} MB/s, openssl ${
+        (size / 1e6 / (p / 1000)).toFixed(0)
+      } MB/s, throughput ratio ${(p / o).toFixed(3)} (target ≥ 0.8)`,
     );
     const rss = await peakRss(ours);
     console.log(`validate 1 GiB: peak RSS ${rss.rssMiB.toFixed(0)} MiB (target ≤ 150 MB)`);
@@ -111,7 +120,9 @@ try {
     const copy = `${tmp}/src/${name}`;
     await new Deno.Command("cp", { args: ["-r", repo(`fixtures/projects/${name}`), copy] }).output();
     const yamlFiles: string[] = [];
-    for await (const e of Deno.readDir(`${copy}/config`)) if (e.name.endsWith(".yaml")) yamlFiles.push(`${copy}/config/${e.name}`);
+    for await (const e of Deno.readDir(`${copy}/config`)) {
+      if (e.name.endsWith(".yaml")) yamlFiles.push(`${copy}/config/${e.name}`);
+    }
     yamlFiles.push(`${copy}/machine-profile.yaml`);
     const py = `
 import sys, yaml
@@ -123,10 +134,20 @@ for path in sys.argv[1:]:
 `;
     const out = `${tmp}/${name}.anpkg`;
     const t = await alternate([
-      { label: "handoff", cmd: DENO, args: ["run", "--allow-read", "--allow-write", CLI, "export", copy, "-o", out] },
+      {
+        label: "handoff",
+        cmd: DENO,
+        args: ["run", "--allow-read", "--allow-write", CLI, "export", copy, "-o", out],
+      },
       { label: "python", cmd: "python3", args: ["-c", py, ...yamlFiles] },
     ], RUNS);
-    report(`export of ${name} (${yamlFiles.length} YAML files)`, t.get("handoff")!, t.get("python")!, "ms", "≤ 0.333");
+    report(
+      `export of ${name} (${yamlFiles.length} YAML files)`,
+      t.get("handoff")!,
+      t.get("python")!,
+      "ms",
+      "≤ 0.333",
+    );
   }
 } finally {
   await Deno.remove(tmp, { recursive: true });

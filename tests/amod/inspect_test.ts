@@ -136,7 +136,10 @@ Deno.test({
     assert.match(out, /^schema version: 99$/m);
     assert.match(out, /^recorded secret candidates: 1 \(0 hard\)$/m);
     assert.match(out, /^--- REDACTION\.md ---$/m);
-    assert.match(io.stderr(), /^error\[schema-version-unsupported\] manifest\.json \$\.schema_version: /m);
+    assert.match(
+      io.stderr(),
+      /^error\[schema-version-unsupported\] manifest\.json: .* \(at \$\.schema_version\)$/m,
+    );
   },
 });
 

@@ -68,7 +68,15 @@ Deno.test({
     const candidates = fc.sample(
       fc.oneof(
         fc.tuple(
-          fc.constantFrom("2026-04-16", "20260416", "2026-W15", "2026-W15-3", "2026W15", "2026W153", "1999-12-31"),
+          fc.constantFrom(
+            "2026-04-16",
+            "20260416",
+            "2026-W15",
+            "2026-W15-3",
+            "2026W15",
+            "2026W153",
+            "1999-12-31",
+          ),
           fc.array(fc.oneof(part, digits), { maxLength: 8 }),
         ).map(([d, rest]) => d + rest.join("")),
         fc.array(fc.oneof(part, digits), { minLength: 3, maxLength: 12 }).map((a) => a.join("")),

@@ -6,7 +6,11 @@ let available: boolean | undefined;
 export async function hasPython(): Promise<boolean> {
   if (available !== undefined) return available;
   try {
-    const out = await new Deno.Command("python3", { args: ["-c", "import yaml"], stdout: "null", stderr: "null" })
+    const out = await new Deno.Command("python3", {
+      args: ["-c", "import yaml"],
+      stdout: "null",
+      stderr: "null",
+    })
       .output();
     available = out.success;
   } catch {
