@@ -56,11 +56,34 @@ export function pySplitLines(text: string): string[] {
 
 const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Decodes UTF-8 strictly; `null` for invalid bytes. A BOM is kept as U+FEFF. */
-export function decodeUtf8Strict(bytes: Uint8Array): string | null {
+/** Options of {@link decodeUtf8}. */
+export interface DecodeUtf8Options {
+  /**
+   * `true` (YAML): a leading byte-order mark is tolerated and removed. `false` (the default; JSON
+   * and everything else): it is kept as U+FEFF at the start, where readers that forbid it see it.
+   */
+  readonly allowBom?: boolean;
+}
+
+/**
+ * Decodes UTF-8 strictly: overlong forms, encoded surrogates, truncated sequences and other
+ * invalid bytes give null, never replacement characters.
+ *
+ * @example
+ * ```ts
+ * import { decodeUtf8 } from "./text.ts";
+ * const bom = new Uint8Array([0xef, 0xbb, 0xbf, 0x61]);
+ * console.assert(decodeUtf8(bom, { allowBom: true }) === "a");
+ * console.assert(decodeUtf8(bom) === "\uFEFFa");
+ * console.assert(decodeUtf8(new Uint8Array([0xff])) === null);
+ * ```
+ */
+export function decodeUtf8(bytes: Uint8Array, options: DecodeUtf8Options = {}): string | null {
+  let text: string;
   try {
-    return utf8Strict.decode(bytes);
+    text = utf8Strict.decode(bytes);
   } catch {
     return null;
   }
+  return options.allowBom && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -8,7 +8,7 @@
  */
 
 import { compareCodePoints, type Problem, problem } from "../report/report.ts";
-import { decodeUtf8Strict } from "../text.ts";
+import { decodeUtf8 } from "../text.ts";
 import type { SnapshotForm } from "./exclude.ts";
 import type { GitState } from "./git.ts";
 
@@ -306,7 +306,7 @@ function decodeJson(bytes: Uint8Array): Decoded {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     return { ok: false, why: "starts with a byte-order mark" };
   }
-  const text = decodeUtf8Strict(bytes);
+  const text = decodeUtf8(bytes);
   if (text === null) return { ok: false, why: "is not valid UTF-8" };
   try {
     return { ok: true, value: JSON.parse(text) };

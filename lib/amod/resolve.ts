@@ -8,7 +8,7 @@
  */
 
 import { hasControlCharacter, hasDrivePrefix } from "../names.ts";
-import { decodeUtf8Strict } from "../text.ts";
+import { decodeUtf8 } from "../text.ts";
 
 /** Longest symlink target, in UTF-8 bytes, that a snapshot may hold. */
 export const MAX_SYMLINK_TARGET_BYTES = 4096;
@@ -68,7 +68,7 @@ export function checkSymlinkTarget(target: string | Uint8Array): SymlinkTargetCo
     text = target;
   } else {
     if (target.length > MAX_SYMLINK_TARGET_BYTES) return "symlink-target-too-large";
-    const decoded = decodeUtf8Strict(target);
+    const decoded = decodeUtf8(target);
     if (decoded === null) return "symlink-target-invalid";
     text = decoded;
   }

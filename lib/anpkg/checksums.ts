@@ -6,7 +6,7 @@
 
 import { type Problem, problem } from "../report/report.ts";
 import { compareCodePoints } from "../report/report.ts";
-import { decodeUtf8Strict, isBlank, pySplitLines, pyTrim } from "../text.ts";
+import { decodeUtf8, isBlank, pySplitLines, pyTrim } from "../text.ts";
 
 /** The checksum member's name. */
 export const CHECKSUMS_MEMBER = "meta/checksums.sha256";
@@ -48,7 +48,7 @@ const DIGEST = /^[0-9a-f]{64}$/;
  */
 export function checkChecksums(bytes: Uint8Array, subject: ChecksumSubject): Problem[] {
   const member = CHECKSUMS_MEMBER;
-  const text = decodeUtf8Strict(bytes);
+  const text = decodeUtf8(bytes);
   if (text === null) {
     return [problem("encoding-invalid", "The checksum file is not valid UTF-8", { member })];
   }

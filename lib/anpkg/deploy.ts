@@ -33,7 +33,7 @@ import {
   retireDirectory,
 } from "../fs/swap.ts";
 import { compareCodePoints, type Problem, problem, type ReportCore, reportCore } from "../report/report.ts";
-import { decodeUtf8Strict, pySplitLines, pyTrim } from "../text.ts";
+import { decodeUtf8, pySplitLines, pyTrim } from "../text.ts";
 import { ANPKG_LIMITS, type ZipLimits } from "../zip/limits.ts";
 import { fileSource } from "../zip/source.ts";
 import { CHECKSUMS_MEMBER } from "./checksums.ts";
@@ -455,7 +455,7 @@ async function readMetadata(dir: string): Promise<ReleaseMetadata | string> {
 
 /** Parses a validated checksum file into name → digest. */
 function parseChecksumLines(bytes: Uint8Array): Map<string, string> | null {
-  const text = decodeUtf8Strict(bytes);
+  const text = decodeUtf8(bytes);
   if (text === null) return null;
   const out = new Map<string, string>();
   for (const raw of pySplitLines(text)) {

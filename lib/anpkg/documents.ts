@@ -7,7 +7,7 @@
 
 import { loadJson } from "../json.ts";
 import { type Problem, problem } from "../report/report.ts";
-import { decodeUtf8Strict } from "../text.ts";
+import { decodeUtf8 } from "../text.ts";
 import { loadYaml } from "../yaml/load.ts";
 import { YamlBinary, YamlMap, YamlPairs, YamlTimestamp } from "../yaml/types.ts";
 import { visitLeaves } from "./leak.ts";
@@ -20,66 +20,64 @@ export function isJsonName(name: string): boolean {
   return /\.json$/i.test(name);
 }
 
+/** A decoded and parsed document, or why it could not be read. */
+export interface ParsedMember {
+  readonly doc: unknown;
+  readonly ok: boolean;
+  readonly problems: Problem[];
+}
+
+function failed(
+  code: "encoding-invalid" | "json-invalid" | "yaml-invalid" | "yaml-limits-exceeded",
+  message: string,
+  member: string,
+): ParsedMember {
+  return { doc: undefined, ok: false, problems: [problem(code, message, { member })] };
+}
+
 /**
- * Decodes and parses one member. Problems use `operation` for the severity exceptions of the
- * registry (`yaml-duplicate-key` is a warning at export, an error in validation).
+ * Decodes and parses YAML bytes (§1.2: UTF-8, a BOM tolerated, one YAML 1.1 document). Problems
+ * use `operation` for the registry's severity exceptions (`yaml-duplicate-key` is a warning at
+ * export, an error in validation); outside export, values other readers read differently are
+ * flagged as well.
  */
-export function parseMember(
-  name: string,
-  bytes: Uint8Array,
-  operation: string,
-): { doc: unknown; ok: boolean; problems: Problem[] } {
-  const problems: Problem[] = [];
-  const member = name;
-  const text = decodeUtf8Strict(bytes);
-  if (text === null) {
-    return {
-      doc: undefined,
-      ok: false,
-      problems: [problem("encoding-invalid", "Not valid UTF-8", { member })],
-    };
-  }
-  if (isJsonName(name)) {
-    if (text.startsWith("\ufeff")) {
-      return {
-        doc: undefined,
-        ok: false,
-        problems: [problem("json-invalid", "JSON must not start with a byte-order mark", { member })],
-      };
-    }
-    const r = loadJson(text);
-    if (!r.ok) {
-      return { doc: undefined, ok: false, problems: [problem("json-invalid", r.message, { member })] };
-    }
-    return { doc: r.value, ok: true, problems };
-  }
-  const r = loadYaml(text.startsWith("\ufeff") ? text.slice(1) : text);
-  if (!r.ok) return { doc: undefined, ok: false, problems: [problem(r.code, r.message, { member })] };
-  for (const note of r.notes) {
-    problems.push(problem(note.code, note.message, { member, path: note.path, operation }));
-  }
+export function parseYaml(bytes: Uint8Array, member: string, operation: string): ParsedMember {
+  const text = decodeUtf8(bytes, { allowBom: true });
+  if (text === null) return failed("encoding-invalid", "Not valid UTF-8", member);
+  const r = loadYaml(text);
+  if (!r.ok) return failed(r.code, r.message, member);
+  const problems = r.notes.map((note) =>
+    problem(note.code, note.message, { member, path: note.path, operation })
+  );
   if (operation !== "export") {
-    // Values outside the plain subset are read, but other readers may see them differently.
     // A plain timestamp was already noted by the loader (YAML 1.2 reads it as a string): one
     // problem per scalar.
     const noted = new Set(r.notes.filter((n) => n.code === "yaml-version-ambiguous").map((n) => n.path));
     visitLeaves(r.value, (path, leaf) => {
       if (noted.has(path)) return;
       if (leaf instanceof YamlTimestamp || leaf instanceof YamlBinary || leaf instanceof YamlPairs) {
-        problems.push(
-          problem(
-            "yaml-version-ambiguous",
-            `${describeUnusual(leaf)} is read differently by other YAML readers`,
-            {
-              member,
-              path,
-            },
-          ),
-        );
+        const message = `${describeUnusual(leaf)} is read differently by other YAML readers`;
+        problems.push(problem("yaml-version-ambiguous", message, { member, path }));
       }
     });
   }
   return { doc: r.value, ok: true, problems };
+}
+
+/** Decodes and parses JSON bytes (§1.4: UTF-8 without a BOM, NaN and infinities allowed). */
+export function parseJson(bytes: Uint8Array, member: string): ParsedMember {
+  const text = decodeUtf8(bytes);
+  if (text === null) return failed("encoding-invalid", "Not valid UTF-8", member);
+  if (text.startsWith("\ufeff")) {
+    return failed("json-invalid", "JSON must not start with a byte-order mark", member);
+  }
+  const r = loadJson(text);
+  return r.ok ? { doc: r.value, ok: true, problems: [] } : failed("json-invalid", r.message, member);
+}
+
+/** Decodes and parses one member, as JSON when its name ends in `.json`, else as YAML. */
+export function parseMember(name: string, bytes: Uint8Array, operation: string): ParsedMember {
+  return isJsonName(name) ? parseJson(bytes, name) : parseYaml(bytes, name, operation);
 }
 
 function describeUnusual(v: unknown): string {

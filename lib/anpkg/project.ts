@@ -5,12 +5,10 @@
  * @module
  */
 
-import { loadJson } from "../json.ts";
 import { type Problem, problem } from "../report/report.ts";
-import { decodeUtf8Strict } from "../text.ts";
-import { loadYaml } from "../yaml/load.ts";
 import { YamlBinary, YamlMap, YamlPairs, YamlSet, YamlTimestamp } from "../yaml/types.ts";
 import { hasDrivePrefix } from "./refs.ts";
+import { type ParsedMember, parseJson, parseYaml } from "./documents.ts";
 
 /** A file found inside the project (or data root), resolved through symlinks. */
 export interface ConfinedFile {
@@ -57,32 +55,15 @@ export async function resolveConfined(
 }
 
 /** A parsed project YAML file. */
-export interface LoadedYaml {
-  readonly ok: boolean;
-  readonly doc: unknown;
-  readonly problems: Problem[];
-}
+export type LoadedYaml = ParsedMember;
 
 /**
  * Reads and parses a project YAML file (§1.2): UTF-8 (BOM tolerated), one YAML 1.1 document.
  * `member` names the file in problems (its project-relative path).
  */
 export async function loadProjectYaml(path: string, member: string): Promise<LoadedYaml> {
-  const bytes = await Deno.readFile(path);
-  const text = decodeUtf8Strict(bytes);
-  if (text === null) {
-    return {
-      ok: false,
-      doc: undefined,
-      problems: [problem("encoding-invalid", "Not valid UTF-8", { member })],
-    };
-  }
-  const r = loadYaml(text.startsWith("\ufeff") ? text.slice(1) : text);
-  if (!r.ok) return { ok: false, doc: undefined, problems: [problem(r.code, r.message, { member })] };
-  const problems = r.notes.map((n) =>
-    problem(n.code, n.message, { member, path: n.path, operation: "export" })
-  );
-  return { ok: true, doc: r.value, problems };
+  // Every project file is YAML to the reference, whatever its name (a `.json` one included).
+  return parseYaml(await Deno.readFile(path), member, "export");
 }
 
 /**
@@ -156,12 +137,9 @@ export async function readSidecar(
     present: false,
     problems: [problem("sidecar-invalid", `workbench.json is ignored: ${why}`, { member })],
   });
-  const text = decodeUtf8Strict(bytes);
-  if (text === null) return invalid("it is not valid UTF-8");
-  if (text.startsWith("\ufeff")) return invalid("it starts with a byte-order mark");
-  const r = loadJson(text);
-  if (!r.ok) return invalid(r.message);
-  const root = r.value;
+  const r = parseJson(bytes, member);
+  if (!r.ok) return invalid(r.problems[0]?.message ?? "it does not parse");
+  const root = r.doc;
   if (!(root instanceof YamlMap)) return invalid("its root is not an object");
   const meta = root.get("meta");
   return { created: meta instanceof YamlMap ? meta.get("created") : undefined, present: true, problems: [] };

@@ -25,7 +25,7 @@ import { NO_PROGRESS, type Progress, startProgress } from "./progress.ts";
 import { githubAnnotation, problemLine, renderJson } from "../report/render.ts";
 import { type Problem, problem } from "../report/report.ts";
 import { AMOD_LIMITS } from "../zip/limits.ts";
-import { displayEscape } from "../amod/display.ts";
+import { displayEscape } from "../report/render.ts";
 import { collectGitState, denoGitRunner, type GitRunner, shortHead } from "../amod/git.ts";
 import { absolutePath, resolveProjectRoot } from "../amod/project_root.ts";
 import type { RestoreFs } from "../fs/restore_fs.ts";

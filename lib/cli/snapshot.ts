@@ -26,7 +26,7 @@ import { type Problem, problem } from "../report/report.ts";
 import { AMOD_LIMITS } from "../zip/limits.ts";
 import { VERSION } from "../version.ts";
 import { parseSourceDateEpoch } from "../amod/clock.ts";
-import { displayEscape } from "../amod/display.ts";
+import { displayEscape } from "../report/render.ts";
 import {
   collectGitState,
   denoGitRunner,

@@ -27,4 +27,3 @@ export {
   YamlTimestamp,
   type YamlValue,
 } from "./types.ts";
-export { decodeUtf8, type DecodeUtf8Options } from "./utf8.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeUtf8 } from "../../lib/yaml/utf8.ts";
+import { decodeUtf8 } from "../lib/text.ts";
 
 Deno.test("decodeUtf8 decodes valid UTF-8 and refuses invalid bytes", () => {
   const valid = new TextEncoder().encode("a\u00e9\u{1F600}");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { displayEscape } from "../../lib/amod/display.ts";
+import { displayEscape } from "../../lib/report/render.ts";
 
 Deno.test("displayEscape replaces terminal controls and bidi characters", () => {
   const table: [string, string][] = [
