@@ -23,6 +23,7 @@
 import { buildPackage, type BuiltPackage } from "./anpkg/export.ts";
 import { NOT_REQUESTED } from "./anpkg/replay.ts";
 import { validateBytes } from "./anpkg/validate.ts";
+import { isSystemError } from "./fs/atomic.ts";
 import type { Code } from "./report/codes.ts";
 import { renderJson } from "./report/render.ts";
 import { type Problem, reportCore, sortAnpkgProblems } from "./report/report.ts";
@@ -155,10 +156,6 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array | n
 
 function isPermissionError(err: unknown): boolean {
   return err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied;
-}
-
-function isSystemError(err: unknown): boolean {
-  return Object.values(Deno.errors).some((cls) => err instanceof cls);
 }
 
 /**

@@ -15,6 +15,7 @@
 
 import {
   commitNoReplace,
+  isSystemError,
   lstatOrNull,
   randomSuffix,
   removeQuietly,
@@ -1065,13 +1066,6 @@ function outputExists(path: string): Problem {
   return problem("output-exists", `"${path}" already exists; a snapshot never replaces an existing file`, {
     member: path,
   });
-}
-
-/** True for operating-system errors (Deno's error classes, or Node errors carrying an errno code). */
-export function isSystemError(err: unknown): boolean {
-  if (Object.values(Deno.errors).some((cls) => err instanceof cls)) return true;
-  const code = nodeCode(err);
-  return code !== undefined && /^E[A-Z0-9]+$/.test(code);
 }
 
 /** The refusal outcome of a {@link CreateFailure}. */

@@ -13,14 +13,13 @@
  * @module
  */
 
-import { lstatOrNull, randomSuffix, trackTemp, untrackTemp } from "../fs/atomic.ts";
+import { isSystemError, lstatOrNull, randomSuffix, trackTemp, untrackTemp } from "../fs/atomic.ts";
 import { type Problem, problem } from "../report/report.ts";
 import { AMOD_LIMITS } from "../zip/limits.ts";
 import {
   absolutize,
   buildManifest,
   type CreateCommonOptions,
-  isSystemError,
   loadPackRuntime,
   type PackRuntime,
   PayloadPacker,

@@ -82,6 +82,22 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
 /** The implicit `--help` option. */
 export const HELP_OPTION: OptionSpec = { name: "help", short: "h", help: "show this help and exit" };
 
+/**
+ * Parses a command's arguments, or — when `--help` is among them — prints `help` through `out`
+ * and returns `null` (the command then exits 0).
+ */
+export function parseOrHelp(
+  argv: readonly string[],
+  specs: readonly OptionSpec[],
+  help: string,
+  out: (text: string) => void,
+): ParsedArgs | null {
+  const args = parseArgs(argv, specs);
+  if (args.options.get("help") !== true) return args;
+  out(help);
+  return null;
+}
+
 /** A string option's value, or `undefined`. */
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
   const v = args.options.get(name);

@@ -11,6 +11,7 @@ import { EXIT } from "./io.ts";
 import { githubAnnotation, problemLine, renderJson, verdictLine } from "../report/render.ts";
 import { isOperational, type Problem, problem, type ReportCore } from "../report/report.ts";
 import { parseLimitValue, type ZipLimits } from "../zip/limits.ts";
+import { isSystemError } from "../fs/atomic.ts";
 
 /** The three limit flags every package command accepts (spec/README.md "Limits"). */
 export const LIMIT_OPTIONS: readonly OptionSpec[] = [
@@ -113,8 +114,7 @@ function isCliFailure(err: unknown): boolean {
 export function failureProblem(err: unknown): Problem {
   if (isCliFailure(err)) throw err;
   const message = (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
-  const system = Object.values(Deno.errors).some((cls) => err instanceof cls);
-  return system
+  return isSystemError(err)
     ? problem("io-error", `Cannot read the input: ${message}`)
     : problem("internal-error", `Unexpected failure in handoff: ${message}`);
 }

@@ -10,7 +10,8 @@ import {
   expectPositionals,
   flag,
   type OptionSpec,
-  parseArgs,
+  type ParsedArgs,
+  parseOrHelp,
   renderHelp,
   stringOption,
   UsageError,
@@ -111,14 +112,14 @@ function requireLinkPermissions(name: string): void {
   );
 }
 
-function noPositionals(args: ReturnType<typeof parseArgs>): void {
+function noPositionals(args: ParsedArgs): void {
   const extra = args.positionals[0];
   if (extra !== undefined) {
     throw new UsageError(`Unexpected argument "${extra}"; name the install directory with --to`);
   }
 }
 
-function requireTo(args: ReturnType<typeof parseArgs>): string {
+function requireTo(args: ParsedArgs): string {
   const to = stringOption(args, "to");
   if (to === undefined || to === "") throw new UsageError("Missing --to <install-dir>");
   return to;
@@ -190,11 +191,8 @@ const INSTALL_CODES: ReadonlySet<string> = new Set([
 /** The deploy command. */
 export const deployCommand: Command = {
   async run(argv: readonly string[], io: CliIo): Promise<number> {
-    const args = parseArgs(argv, DEPLOY_OPTIONS);
-    if (flag(args, "help")) {
-      io.out(DEPLOY_HELP);
-      return EXIT.ok;
-    }
+    const args = parseOrHelp(argv, DEPLOY_OPTIONS, DEPLOY_HELP, io.out);
+    if (args === null) return EXIT.ok;
     expectPositionals(args, 1, 1, "the package file");
     const input = args.positionals[0] as string;
     const installDir = requireTo(args);
@@ -250,11 +248,8 @@ export const deployCommand: Command = {
 /** The rollback command. */
 export const rollbackCommand: Command = {
   async run(argv: readonly string[], io: CliIo): Promise<number> {
-    const args = parseArgs(argv, ROLLBACK_OPTIONS);
-    if (flag(args, "help")) {
-      io.out(ROLLBACK_HELP);
-      return EXIT.ok;
-    }
+    const args = parseOrHelp(argv, ROLLBACK_OPTIONS, ROLLBACK_HELP, io.out);
+    if (args === null) return EXIT.ok;
     noPositionals(args);
     const installDir = requireTo(args);
     const toRelease = stringOption(args, "to-release");
@@ -332,11 +327,8 @@ export function describeStatus(s: StatusReport): string[] {
 /** The status command. */
 export const statusCommand: Command = {
   async run(argv: readonly string[], io: CliIo): Promise<number> {
-    const args = parseArgs(argv, STATUS_OPTIONS);
-    if (flag(args, "help")) {
-      io.out(STATUS_HELP);
-      return EXIT.ok;
-    }
+    const args = parseOrHelp(argv, STATUS_OPTIONS, STATUS_HELP, io.out);
+    if (args === null) return EXIT.ok;
     noPositionals(args);
     const installDir = requireTo(args);
     const { installStatus } = await import("../anpkg/deploy.ts");

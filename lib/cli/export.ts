@@ -4,7 +4,7 @@
  * @module
  */
 
-import { expectPositionals, flag, parseArgs, renderHelp, stringOption, UsageError } from "./args.ts";
+import { expectPositionals, parseOrHelp, renderHelp, stringOption, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
 import { exitCodeOf, formatFrom, LIMIT_OPTIONS, limitsFrom, OUTPUT_OPTIONS } from "./common.ts";
 import { type CliIo, EXIT } from "./io.ts";
@@ -37,11 +37,8 @@ const HELP = renderHelp(
 /** The export command. */
 export const command: Command = {
   async run(argv: readonly string[], io: CliIo): Promise<number> {
-    const args = parseArgs(argv, OPTIONS);
-    if (flag(args, "help")) {
-      io.out(HELP);
-      return EXIT.ok;
-    }
+    const args = parseOrHelp(argv, OPTIONS, HELP, io.out);
+    if (args === null) return EXIT.ok;
     expectPositionals(args, 1, 1, "the project directory");
     const project = args.positionals[0] as string;
     const format = formatFrom(args);

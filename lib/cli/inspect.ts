@@ -4,7 +4,7 @@
  * @module
  */
 
-import { expectPositionals, flag, parseArgs, renderHelp } from "./args.ts";
+import { expectPositionals, parseOrHelp, renderHelp } from "./args.ts";
 import type { Command } from "./command.ts";
 import {
   failureProblem,
@@ -79,11 +79,8 @@ export function describeInspect(r: InspectReport): string[] {
 /** The inspect command. */
 export const command: Command = {
   async run(argv: readonly string[], io: CliIo): Promise<number> {
-    const args = parseArgs(argv, OPTIONS);
-    if (flag(args, "help")) {
-      io.out(HELP);
-      return EXIT.ok;
-    }
+    const args = parseOrHelp(argv, OPTIONS, HELP, io.out);
+    if (args === null) return EXIT.ok;
     expectPositionals(args, 1, 1, "the package path");
     const input = args.positionals[0] as string;
     const format = formatFrom(args);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { expectPositionals, flag, parseArgs, renderHelp, UsageError } from "./args.ts";
+import { expectPositionals, parseOrHelp, renderHelp, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
 import { formatFrom, LIMIT_OPTIONS, limitsFrom, OUTPUT_OPTIONS } from "./common.ts";
 import { type CliIo, EXIT } from "./io.ts";
@@ -33,11 +33,8 @@ const HELP = renderHelp(
 /** The list command. */
 export const command: Command = {
   async run(argv: readonly string[], io: CliIo): Promise<number> {
-    const args = parseArgs(argv, OPTIONS);
-    if (flag(args, "help")) {
-      io.out(HELP);
-      return EXIT.ok;
-    }
+    const args = parseOrHelp(argv, OPTIONS, HELP, io.out);
+    if (args === null) return EXIT.ok;
     expectPositionals(args, 0, 1, "the project root");
     const format = formatFrom(args);
     if (format === "github") throw new UsageError("--format github is not available for list");

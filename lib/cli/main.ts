@@ -9,6 +9,7 @@ import { UsageError } from "./args.ts";
 import type { CommandEntry } from "./command.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { VERSION } from "../version.ts";
+import { isSystemError } from "../fs/atomic.ts";
 
 /** Every command, in help order. */
 export const COMMANDS: readonly CommandEntry[] = [
@@ -88,11 +89,6 @@ export function permissionMessage(err: Error): string {
   const m = /Requires (\w+) access to ([^,]+), run again with the (--allow-\w+) flag/.exec(err.message);
   if (m) return `missing permission: ${m[1]} access to ${m[2]} (grant it with ${m[3]})`;
   return `missing permission: ${err.message.split("\n")[0]}`;
-}
-
-/** True for the operating-system errors Deno raises (file not found, is a directory, …). */
-function isSystemError(err: unknown): boolean {
-  return Object.values(Deno.errors).some((cls) => err instanceof cls);
 }
 
 /** Runs the CLI with `argv` and returns the exit code. */

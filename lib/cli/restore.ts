@@ -10,7 +10,7 @@
  * @module
  */
 
-import { expectPositionals, flag, type OptionSpec, parseArgs, renderHelp } from "./args.ts";
+import { expectPositionals, flag, type OptionSpec, parseOrHelp, renderHelp } from "./args.ts";
 import type { Command } from "./command.ts";
 import {
   exitCodeOf,
@@ -22,10 +22,9 @@ import {
 } from "./common.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { NO_PROGRESS, type Progress, startProgress } from "./progress.ts";
-import { githubAnnotation, problemLine, renderJson } from "../report/render.ts";
+import { displayEscape, githubAnnotation, problemLine, renderJson } from "../report/render.ts";
 import { type Problem, problem } from "../report/report.ts";
 import { AMOD_LIMITS } from "../zip/limits.ts";
-import { displayEscape } from "../report/render.ts";
 import { collectGitState, denoGitRunner, type GitRunner, shortHead } from "../amod/git.ts";
 import { absolutePath, resolveProjectRoot } from "../amod/project_root.ts";
 import type { RestoreFs } from "../fs/restore_fs.ts";
@@ -196,11 +195,8 @@ function loginLines(input: string, os: string, agentmod: boolean): string[] {
 export function restoreCommand(deps: RestoreDeps): Command {
   return {
     async run(argv: readonly string[], io: CliIo): Promise<number> {
-      const args = parseArgs(argv, OPTIONS);
-      if (flag(args, "help")) {
-        io.out(HELP);
-        return EXIT.ok;
-      }
+      const args = parseOrHelp(argv, OPTIONS, HELP, io.out);
+      if (args === null) return EXIT.ok;
       expectPositionals(args, 1, 2, "the snapshot file, optionally followed by the project root");
       const format: OutputFormat = formatFrom(args);
       const limits = limitsFrom(args, AMOD_LIMITS);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { flag, type OptionSpec, parseArgs, renderHelp, stringOption, UsageError } from "./args.ts";
+import { type OptionSpec, parseOrHelp, renderHelp, stringOption, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
 import { LIMIT_OPTIONS, limitsFrom } from "./common.ts";
 import { type CliIo, EXIT } from "./io.ts";
@@ -58,11 +58,8 @@ async function existingDir(path: string, option: string): Promise<string> {
 export function serveCommand(deps: ServeDeps = {}): Command {
   return {
     async run(argv: readonly string[], io: CliIo): Promise<number> {
-      const args = parseArgs(argv, OPTIONS);
-      if (flag(args, "help")) {
-        io.out(HELP);
-        return EXIT.ok;
-      }
+      const args = parseOrHelp(argv, OPTIONS, HELP, io.out);
+      if (args === null) return EXIT.ok;
       const extra = args.positionals[0];
       if (extra !== undefined) {
         throw new UsageError(`Unexpected argument "${extra}"; use --projects-root DIR`);

@@ -12,7 +12,7 @@ import {
   expectPositionals,
   flag,
   type OptionSpec,
-  parseArgs,
+  parseOrHelp,
   renderHelp,
   stringOption,
   UsageError,
@@ -21,12 +21,11 @@ import type { Command } from "./command.ts";
 import { exitCodeOf, LIMIT_OPTIONS, limitsFrom } from "./common.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { NO_PROGRESS, type Progress, startProgress } from "./progress.ts";
-import { problemLine } from "../report/render.ts";
+import { displayEscape, problemLine } from "../report/render.ts";
 import { type Problem, problem } from "../report/report.ts";
 import { AMOD_LIMITS } from "../zip/limits.ts";
 import { VERSION } from "../version.ts";
 import { parseSourceDateEpoch } from "../amod/clock.ts";
-import { displayEscape } from "../report/render.ts";
 import {
   collectGitState,
   denoGitRunner,
@@ -219,11 +218,8 @@ export function snapshotCommand(deps: SnapshotDeps): Command {
   return {
     async run(argv: readonly string[], io: CliIo): Promise<number> {
       // §4.1: every usage check, in order, before any file system access.
-      const args = parseArgs(argv, OPTIONS);
-      if (flag(args, "help")) {
-        io.out(HELP);
-        return EXIT.ok;
-      }
+      const args = parseOrHelp(argv, OPTIONS, HELP, io.out);
+      if (args === null) return EXIT.ok;
       expectPositionals(args, 0, 1, "the project root");
       const forGit = flag(args, "for-git");
       const output = stringOption(args, "output");

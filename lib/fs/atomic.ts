@@ -207,3 +207,14 @@ export async function syncDirectory(dir: string): Promise<void> {
     f?.close();
   }
 }
+
+/**
+ * True for operating-system failures: Deno's error classes, or Node errors carrying an errno
+ * code (`ENOENT`, `ELOOP`, …). A missing Deno permission (`NotCapable`) counts too; callers that
+ * report it differently test for it first.
+ */
+export function isSystemError(err: unknown): boolean {
+  if (Object.values(Deno.errors).some((cls) => err instanceof cls)) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
+}
