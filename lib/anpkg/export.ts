@@ -478,9 +478,13 @@ function rewriteArgs(e: YamlMap, id: string, member: string, base: string, err: 
 
 /** The export report (anpkg.md §6.3). */
 export interface ExportReport extends ReportCore {
+  /** Whether the package file was written. */
   readonly written: boolean;
+  /** Absolute path of the written package, or `null`. */
   readonly output: string | null;
+  /** Size of the package in bytes, or `null` when nothing was written. */
   readonly size: number | null;
+  /** SHA-256 of the package, or `null` when nothing was written. */
   readonly sha256: string | null;
 }
 

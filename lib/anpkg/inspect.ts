@@ -20,36 +20,55 @@ import { readPackagePath } from "./validate.ts";
 
 /** One member as inspect lists it. */
 export interface InspectedMember {
+  /** Member name. */
   readonly name: string;
+  /** Uncompressed size in bytes. */
   readonly size: number;
+  /** Bytes stored in the archive, or `null` for the directory form. */
   readonly compressed_size: number | null;
+  /** Compression method (0 stored, 8 deflate), or `null` for the directory form. */
   readonly method: number | null;
+  /** Declared CRC-32 as 8 hex digits, or `null` for the directory form. */
   readonly crc32: string | null;
+  /** SHA-256 of the member, or `null` when it could not be read. */
   readonly sha256: string | null;
+  /** Unix permissions as four octal digits, or `null` when unknown. */
   readonly mode: string | null;
 }
 
 /** The profile summary. */
 export interface ProfileSummary {
+  /** The profile's `machine_id`. */
   readonly machine_id: unknown;
+  /** The profile's `display_name`. */
   readonly display_name: unknown;
+  /** Provider ids of the manual runtime with their `--config` targets and commands. */
   readonly providers: readonly { id: unknown; config: string | null; command: unknown }[];
+  /** Behavior members named by the profile or the automation block. */
   readonly behaviors: readonly string[];
 }
 
 /** The `archive` object of the inspect report. */
 export interface InspectedArchive {
+  /** Size of the package file in bytes, or `null` for a directory. */
   readonly size: number | null;
+  /** SHA-256 of the package file, or `null` for a directory. */
   readonly sha256: string | null;
+  /** Number of members. */
   readonly entries: number;
+  /** Every member, in code-point order. */
   readonly members: readonly InspectedMember[];
+  /** The parsed `meta/provenance.json`, or `null`. */
   readonly provenance: unknown;
+  /** A summary of the machine profile, or `null`. */
   readonly profile: ProfileSummary | null;
+  /** True when rewriting the members with §2.10 reproduces the file (`null` for a directory). */
   readonly canonical: boolean | null;
 }
 
 /** The inspect report. */
 export interface InspectReport extends ReportCore {
+  /** What inspect found. */
   readonly archive: InspectedArchive;
 }
 

@@ -19,7 +19,9 @@ export interface MemberRecord {
   readonly content: Uint8Array | null;
   /** Archive facts (null for the directory form). */
   readonly compressedSize: number | null;
+  /** Compression method (0 stored, 8 deflate), or `null` for the directory form. */
   readonly method: number | null;
+  /** Declared CRC-32, or `null` for the directory form. */
   readonly crc32: number | null;
   /** Unix mode bits (upper 16 bits of the external attributes, or from `stat`), if known. */
   readonly mode: number | null;

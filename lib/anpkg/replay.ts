@@ -23,15 +23,25 @@ export interface ReplayOptions {
 
 /** The report's `replay` object (§6.3). */
 export interface ReplayReport {
+  /** Whether `--runtime-bin` was given. */
   readonly requested: boolean;
+  /** Whether the runtime was started. */
   readonly ran: boolean;
+  /** Why it did not run (`not-requested`, `static-errors`), or `null`. */
   readonly skipped_reason: "not-requested" | "static-errors" | null;
+  /** The runtime's exit status, or `null` (not run, or killed by a signal). */
   readonly exit_code: number | null;
+  /** The signal that ended the runtime, or `null`. */
   readonly signal: string | null;
+  /** Whether the runtime was killed after `--replay-timeout`. */
   readonly timed_out: boolean;
+  /** Wall time of the run in milliseconds, or `null`. */
   readonly duration_ms: number | null;
+  /** Captured standard output (scrubbed, possibly truncated), or `null`. */
   readonly stdout: string | null;
+  /** Captured standard error (scrubbed, possibly truncated), or `null`. */
   readonly stderr: string | null;
+  /** Whether either output exceeded the capture limit. */
   readonly output_truncated: boolean;
 }
 

@@ -34,13 +34,17 @@ export interface ValidateOptions {
 
 /** The validate report (anpkg.md §6.3). */
 export interface ValidateReport extends ReportCore {
+  /** What the runtime replay did (§5). */
   readonly replay: ReplayReport;
 }
 
 /** The outcome of reading and checking, before it becomes a report. */
 export interface CheckedPackage {
+  /** The members as stage A read them. */
   readonly set: MemberSet;
+  /** Problems of every stage that ran. */
   readonly problems: Problem[];
+  /** What the checks learned, or `null` when stage A was fatal. */
   readonly facts: PackageFacts | null;
 }
 

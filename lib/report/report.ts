@@ -97,8 +97,11 @@ export function sortProblems(format: Format, problems: readonly Problem[]): Prob
 
 /** Counts of a problem list. */
 export interface Tally {
+  /** True when no problem is an error. */
   readonly valid: boolean;
+  /** Number of error problems. */
   readonly errors: number;
+  /** Number of warning problems. */
   readonly warnings: number;
 }
 
@@ -129,14 +132,23 @@ export function dedupeProblems(problems: readonly Problem[]): Problem[] {
 
 /** The shared core of every checking report (spec/README.md "Reports"). */
 export interface ReportCore {
+  /** Version of the report shape (always 1). */
   readonly report_version: 1;
+  /** The package format checked. */
   readonly format: Format;
+  /** The operation that produced the report (`validate`, `export`, `inspect`, …). */
   readonly operation: string;
+  /** The input as the user gave it. */
   readonly input: string;
+  /** What the input was read as. */
   readonly input_kind: "archive" | "directory" | "request-body";
+  /** True when no problem is an error. */
   readonly valid: boolean;
+  /** Number of error problems. */
   readonly errors: number;
+  /** Number of warning problems. */
   readonly warnings: number;
+  /** Every problem, in the format's order. */
   readonly problems: readonly Problem[];
 }
 

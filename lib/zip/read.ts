@@ -52,7 +52,7 @@ import { exceedsRatio, type ZipLimits } from "./limits.ts";
 import type { ZipSource } from "./source.ts";
 
 /** What an entry is, as far as the container tells. */
-export type EntryKind = "file" | "directory" | "symlink" | "other";
+export type ZipEntryKind = "file" | "directory" | "symlink" | "other";
 
 /** One central directory entry with what its local header and descriptor confirmed. */
 export interface ZipEntry {
@@ -93,7 +93,7 @@ export interface ZipEntry {
    * `directory` when the name ends with `/`, the Unix type is directory or the MS-DOS directory bit
    * is set; otherwise by Unix type (no type bits, or a non-Unix host, is a regular file).
    */
-  readonly kind: EntryKind;
+  readonly kind: ZipEntryKind;
   /** MS-DOS time field. */
   readonly dosTime: number;
   /** MS-DOS date field. */
@@ -213,7 +213,7 @@ interface Work {
   localHeaderOffset: number;
   externalAttributes: number;
   unixMode: number | null;
-  kind: EntryKind;
+  kind: ZipEntryKind;
   /** Sizes and offset are known (the zip64 block supplied what the header deferred to it). */
   located: boolean;
   dataOffset: number | null;
@@ -244,7 +244,7 @@ function decodeName(bytes: Uint8Array, flags: number): { name: string | null; di
   }
 }
 
-function kindOf(nameBytes: Uint8Array, unixMode: number | null, external: number): EntryKind {
+function kindOf(nameBytes: Uint8Array, unixMode: number | null, external: number): ZipEntryKind {
   const type = unixMode === null ? 0 : unixMode & S_IFMT;
   if (nameBytes[nameBytes.length - 1] === 0x2f || type === S_IFDIR || (external & 0x10) !== 0) {
     return "directory";
