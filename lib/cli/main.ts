@@ -5,6 +5,10 @@
  * @module
  */
 
+// Deno loads a WebAssembly module from an npm package only as part of the static module graph,
+// never through a dynamic import(): the pinned deflate/inflate codec is therefore imported here,
+// while the commands themselves are imported lazily.
+import "../zip/zlib.ts";
 import { UsageError } from "./args.ts";
 import type { CommandEntry } from "./command.ts";
 import { type CliIo, EXIT } from "./io.ts";
