@@ -95,7 +95,7 @@ export interface CreateCommonOptions {
   readonly onProgress?: (progress: SnapshotProgress) => void;
   /**
    * Read files ahead in a worker thread (see {@link PayloadPacker}); by default only for plans of
-   * at least 512 files or 64 MiB, where it pays for the thread's start-up. The output is the same.
+   * at least 512 files, where it pays for the thread's start-up and memory. The output is the same.
    */
   readonly readAhead?: boolean;
 }
@@ -495,7 +495,6 @@ class PayloadReader {
 
 /** Plans with at least this many files (or bytes) are read ahead by a worker thread. */
 const READ_AHEAD_FILES = 512;
-const READ_AHEAD_BYTES = 64 * 1024 * 1024;
 
 /**
  * The payload pass shared by both forms (amod.md §4.9 step 2, §4.11 steps 2–3): reads each kept
@@ -531,7 +530,7 @@ export class PayloadPacker {
 
   /**
    * Prepares a pass over the plan's entries. `readAhead` starts the reader thread; by default it
-   * is used for plans of at least 512 files or 64 MiB. Call {@link PayloadPacker.close} at the end.
+   * is used for plans of at least 512 files. Call {@link PayloadPacker.close} at the end.
    */
   constructor(
     plan: SnapshotPlan,
@@ -550,7 +549,9 @@ export class PayloadPacker {
       this.#fileIndex.set(e.relPath, files.length);
       files.push(this.abs(e.relPath));
     }
-    const ahead = readAhead ?? (files.length >= READ_AHEAD_FILES || plan.plannedBytes >= READ_AHEAD_BYTES);
+    // Only for many files: for a few large ones the thread buys little speed (deflate dominates)
+    // and costs its own heap, which would take a snapshot of one 1 GiB file above 150 MB of RSS.
+    const ahead = readAhead ?? files.length >= READ_AHEAD_FILES;
     this.#reader = ahead && files.length > 0 && PayloadReader.available() ? new PayloadReader(files) : null;
   }
 

@@ -188,6 +188,8 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
   }
 
   const members = new Map<string, Uint8Array>();
+  /** The documents behind the YAML members export wrote, as held in memory (for step 14). */
+  const held = new Map<string, unknown>();
   const ids: string[] = [];
   let behaviorMember: string | null = null;
   let redacted = false;
@@ -279,6 +281,7 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
       }
       problems.push(...unsupportedValues(loaded.doc, rel));
       members.set(member, enc.encode(emitYaml(loaded.doc)));
+      held.set(member, loaded.doc);
     }
     if (profileProviders instanceof YamlMap) {
       for (const [k] of profileProviders.entries()) {
@@ -372,10 +375,14 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
   // 14. Leak check over the documents built so far: the two rewritten documents as held, every
   // other YAML or JSON member (providers, provenance, a behavior named *.yaml) as written, so
   // that a run with other errors (no self-validation) still reports every leak.
-  if (runtime) problems.push(...findLeaks(RUNTIME_MEMBER, runtime));
-  problems.push(...findLeaks("machine-profile.yaml", profile));
+  if (runtime) held.set(RUNTIME_MEMBER, runtime);
+  held.set("machine-profile.yaml", profile);
   for (const [name, data] of members) {
-    if (name === RUNTIME_MEMBER || name === "machine-profile.yaml" || !isStructuredMember(name)) continue;
+    if (!isStructuredMember(name)) continue;
+    if (held.has(name)) {
+      problems.push(...findLeaks(name, held.get(name)));
+      continue;
+    }
     const parsed = parseMember(name, data, "export");
     if (parsed.ok) problems.push(...findLeaks(name, parsed.doc));
     else problems.push(...parsed.problems);
