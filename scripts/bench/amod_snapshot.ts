@@ -166,6 +166,36 @@ async function benchBig(mib: number, readAhead: boolean | null): Promise<void> {
     console.log(
       `  peak RSS:         ${rss === undefined ? "unknown" : `${(Number(rss) / 1024).toFixed(0)} MiB`}`,
     );
+    // Validate the snapshot (whole process, read permission only) against openssl hashing the
+    // same bytes, alternately, best of three each; and the validator's peak RSS.
+    const amod = `${base}/big.amod`;
+    const cli = new URL("../../cli.ts", import.meta.url).pathname;
+    const validateArgs = ["run", `--allow-read=${amod}`, cli, "validate", amod];
+    const ours: number[] = [];
+    const openssl: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      ours.push(await timeIt(async () => {
+        const v = await new Deno.Command(Deno.execPath(), { args: validateArgs, stdout: "null" }).output();
+        if (!v.success) throw new Error(new TextDecoder().decode(v.stderr));
+      }));
+      openssl.push(await timeIt(async () => {
+        await new Deno.Command("openssl", { args: ["dgst", "-sha256", amod], stdout: "null" }).output();
+      }));
+    }
+    const size = (await Deno.stat(amod)).size / 1e6;
+    const o = Math.min(...ours);
+    const p = Math.min(...openssl);
+    console.log(
+      `  validate:         ${o.toFixed(2)} s (${(size / o).toFixed(0)} MB/s); openssl dgst -sha256 ${p.toFixed(2)} s ` +
+        `(${(size / p).toFixed(0)} MB/s); throughput ratio ${(p / o).toFixed(2)} (target >= 0.8)`,
+    );
+    const vt = await new Deno.Command("/usr/bin/time", {
+      args: ["-v", Deno.execPath(), ...validateArgs],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const vrss = /Maximum resident set size \(kbytes\): (\d+)/.exec(new TextDecoder().decode(vt.stderr))?.[1];
+    console.log(`  validate peak RSS: ${vrss === undefined ? "unknown" : `${(Number(vrss) / 1024).toFixed(0)} MiB`}`);
     const zipSeconds = await timeIt(async () => {
       const z = await new Deno.Command("zip", {
         args: ["-r", "-q", `${base}/big.zip`, ".agentmod"],
