@@ -126,10 +126,13 @@ export async function decodeEntry(
         0,
       );
     }
-    for (let at = 0; at < entry.compressedSize; at += STORED_CHUNK) {
-      const n = Math.min(STORED_CHUNK, entry.compressedSize - at);
-      const stop = await deliver(await source.read(start + at, n));
-      if (stop !== null) return stop;
+    const reads = new ReadAhead(source, start, entry.compressedSize, STORED_CHUNK);
+    for (let chunk = await reads.next(); chunk !== null; chunk = await reads.next()) {
+      const stop = await deliver(chunk);
+      if (stop !== null) {
+        await reads.drain();
+        return stop;
+      }
     }
     return finish();
   }
@@ -138,13 +141,14 @@ export async function decodeEntry(
   }
 
   const inflater = new RawInflater();
+  const total = entry.compressedSize;
+  const reads = new ReadAhead(source, start, total, COMPRESSED_CHUNK);
   try {
     let at = 0;
-    const total = entry.compressedSize;
     while (at < total) {
-      const n = Math.min(COMPRESSED_CHUNK, total - at);
-      inflater.setInput(await source.read(start + at, n));
-      at += n;
+      const input = await reads.next() as Uint8Array;
+      inflater.setInput(input);
+      at += input.length;
       for (;;) {
         const s = inflater.step();
         if (s.output.length > 0) {
@@ -174,6 +178,50 @@ export async function decodeEntry(
     );
   } finally {
     inflater.dispose();
+    await reads.drain();
+  }
+}
+
+/**
+ * Sequential chunks of a byte range with the next read already under way while the caller
+ * works on the current chunk, so file I/O overlaps inflating and hashing.
+ */
+class ReadAhead {
+  #pending: Promise<Uint8Array> | null = null;
+  #at: number;
+  readonly #end: number;
+
+  constructor(readonly source: ZipSource, start: number, length: number, readonly chunk: number) {
+    this.#at = start;
+    this.#end = start + length;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#at >= this.#end) {
+      this.#pending = null;
+      return;
+    }
+    const n = Math.min(this.chunk, this.#end - this.#at);
+    this.#pending = this.source.read(this.#at, n);
+    // A read nobody awaits (decoding stopped early) must not surface as an unhandled rejection.
+    this.#pending.catch(() => {});
+    this.#at += n;
+  }
+
+  /** The next chunk, or null at the end of the range. */
+  async next(): Promise<Uint8Array | null> {
+    const current = this.#pending;
+    if (current === null) return null;
+    const bytes = await current;
+    this.#schedule();
+    return bytes;
+  }
+
+  /** Waits for a read still under way (so the shared file position is free again). */
+  async drain(): Promise<void> {
+    await this.#pending?.catch(() => {});
+    this.#pending = null;
   }
 }
 

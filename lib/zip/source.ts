@@ -64,15 +64,26 @@ export function fileSource(file: SeekableFile, size: number): ZipSource {
   let queue: Promise<unknown> = Promise.resolve();
   async function readAt(offset: number, length: number): Promise<Uint8Array> {
     const out = new Uint8Array(length);
-    await file.seek(offset, Deno.SeekMode.Start);
-    let at = 0;
-    while (at < length) {
-      const n = await file.read(out.subarray(at));
-      if (n === null || n === 0) {
-        throw new Deno.errors.UnexpectedEof(`The file ended at ${offset + at} bytes, before ${size}`);
-      }
-      at += n;
+    // A sequential read skips the seek, so the read is dispatched at once and overlaps whatever
+    // the caller does meanwhile (a read-ahead hashing the previous chunk).
+    if (positions.get(file) !== offset) {
+      positions.delete(file);
+      await file.seek(offset, Deno.SeekMode.Start);
     }
+    let at = 0;
+    try {
+      while (at < length) {
+        const n = await file.read(out.subarray(at));
+        if (n === null || n === 0) {
+          throw new Deno.errors.UnexpectedEof(`The file ended at ${offset + at} bytes, before ${size}`);
+        }
+        at += n;
+      }
+    } catch (err) {
+      positions.delete(file);
+      throw err;
+    }
+    positions.set(file, offset + length);
     return out;
   }
   return {
@@ -85,6 +96,12 @@ export function fileSource(file: SeekableFile, size: number): ZipSource {
     },
   };
 }
+
+/**
+ * The file position after the last read of each file, shared by every source over the same file
+ * object (the handle must be read only through sources).
+ */
+const positions = new WeakMap<SeekableFile, number>();
 
 function checkRange(offset: number, length: number, size: number): void {
   if (
