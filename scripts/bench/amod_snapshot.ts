@@ -171,23 +171,36 @@ async function benchBig(mib: number, readAhead: boolean | null): Promise<void> {
     const amod = `${base}/big.amod`;
     const cli = new URL("../../cli.ts", import.meta.url).pathname;
     const validateArgs = ["run", `--allow-read=${amod}`, cli, "validate", amod];
+    // openssl hashes the 1 GiB source file (the payload validate decodes and hashes) and, for
+    // reference, the .amod file itself (smaller: its deflated form).
+    const payload = `${root}/.agentmod/session.log`;
     const ours: number[] = [];
-    const openssl: number[] = [];
+    const sslPayload: number[] = [];
+    const sslArchive: number[] = [];
+    const openssl = (file: string) =>
+      timeIt(async () => {
+        await new Deno.Command("openssl", { args: ["dgst", "-sha256", file], stdout: "null" }).output();
+      });
     for (let i = 0; i < 3; i++) {
       ours.push(await timeIt(async () => {
         const v = await new Deno.Command(Deno.execPath(), { args: validateArgs, stdout: "null" }).output();
         if (!v.success) throw new Error(new TextDecoder().decode(v.stderr));
       }));
-      openssl.push(await timeIt(async () => {
-        await new Deno.Command("openssl", { args: ["dgst", "-sha256", amod], stdout: "null" }).output();
-      }));
+      sslPayload.push(await openssl(payload));
+      sslArchive.push(await openssl(amod));
     }
-    const size = (await Deno.stat(amod)).size / 1e6;
     const o = Math.min(...ours);
-    const p = Math.min(...openssl);
+    const p = Math.min(...sslPayload);
+    const a = Math.min(...sslArchive);
+    const payloadMB = (await Deno.stat(payload)).size / 1e6;
+    const archiveMB = (await Deno.stat(amod)).size / 1e6;
     console.log(
-      `  validate:         ${o.toFixed(2)} s (${(size / o).toFixed(0)} MB/s); openssl dgst -sha256 ${p.toFixed(2)} s ` +
-        `(${(size / p).toFixed(0)} MB/s); throughput ratio ${(p / o).toFixed(2)} (target >= 0.8)`,
+      `  validate:         ${o.toFixed(2)} s (${(payloadMB / o).toFixed(0)} MB/s of payload, ` +
+        `${(archiveMB / o).toFixed(0)} MB/s of archive)`,
+    );
+    console.log(
+      `  openssl dgst -sha256: payload ${p.toFixed(2)} s -> ratio ${(p / o).toFixed(2)}; ` +
+        `archive ${a.toFixed(2)} s -> ratio ${(a / o).toFixed(2)} (target >= 0.8)`,
     );
     const vt = await new Deno.Command("/usr/bin/time", {
       args: ["-v", Deno.execPath(), ...validateArgs],
