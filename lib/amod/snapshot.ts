@@ -416,10 +416,13 @@ class PayloadReader {
    * Whether a reader thread can be started: this module must be a local file the process may
    * read (a worker loads its module like a file read; `--allow-read` limited to the project would
    * refuse it). Otherwise create reads directly.
+   *
+   * It must also be this module's own file: inlined into a one-file bundle, `import.meta.url` is
+   * the bundle, i.e. the whole CLI, and a worker started on it would run the command again.
    */
   static available(): boolean {
     const url = new URL(import.meta.url);
-    if (url.protocol !== "file:") return false;
+    if (url.protocol !== "file:" || !url.pathname.endsWith("/snapshot.ts")) return false;
     try {
       return Deno.permissions.querySync({ name: "read", path: decodeURIComponent(url.pathname) }).state ===
         "granted";
@@ -936,11 +939,13 @@ export async function createSnapshot(options: SnapshotOptions): Promise<Snapshot
   try {
     if ((await lstatOrNull(output)) !== null) return { ok: false, problems: [outputExists(output)] };
   } catch (err) {
+    rethrowPermission(err);
     return { ok: false, problems: [ioProblem(output, err)] };
   }
   try {
     Deno.mkdirSync(outDir, { recursive: true, mode: 0o755 });
   } catch (err) {
+    rethrowPermission(err);
     return { ok: false, problems: [ioProblem(outDir, err, "create")] };
   }
 
@@ -965,6 +970,7 @@ export async function createSnapshot(options: SnapshotOptions): Promise<Snapshot
   try {
     fd = fs.openSync(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o600);
   } catch (err) {
+    rethrowPermission(err);
     return { ok: false, problems: [ioProblem(temp, err, "create")] };
   }
   trackTemp(temp);
@@ -1023,6 +1029,7 @@ export async function createSnapshot(options: SnapshotOptions): Promise<Snapshot
     try {
       await commitNoReplace(temp, output);
     } catch (err) {
+      rethrowPermission(err);
       if (err instanceof Deno.errors.AlreadyExists) throw new CreateFailure([outputExists(output)]);
       throw new CreateFailure([ioProblem(output, err, "create")]);
     }
@@ -1047,6 +1054,7 @@ export async function createSnapshot(options: SnapshotOptions): Promise<Snapshot
     closeTemp();
     await removeQuietly(temp);
     untrackTemp(temp);
+    rethrowPermission(err);
     if (err instanceof CreateFailure) return refusal(err);
     if (err instanceof SourceChangedError) {
       return {
@@ -1061,6 +1069,14 @@ export async function createSnapshot(options: SnapshotOptions): Promise<Snapshot
   } finally {
     packer?.close();
   }
+}
+
+/**
+ * A missing Deno permission for the output is not an I/O problem of the snapshot: it propagates
+ * (after the temporary file is removed) so that the CLI names the flag to grant (exit 3).
+ */
+function rethrowPermission(err: unknown): void {
+  if (err instanceof Deno.errors.NotCapable) throw err;
 }
 
 function outputExists(path: string): Problem {

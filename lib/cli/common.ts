@@ -107,6 +107,52 @@ function isCliFailure(err: unknown): boolean {
 }
 
 /**
+ * Throws Deno's own `NotCapable` error, worded as Deno words it, unless `name` access to `target`
+ * (a path, or a program for `run`) is granted. For checks made before any work starts, where a
+ * library step would otherwise report the refusal as an I/O problem or a failed replay.
+ */
+export function requireGranted(name: "read" | "write" | "run", target: string): void {
+  const descriptor: Deno.PermissionDescriptor = name === "run"
+    ? { name, command: target }
+    : { name, path: target };
+  if (Deno.permissions.querySync(descriptor).state === "granted") return;
+  throw new Deno.errors.NotCapable(
+    `Requires ${name} access to "${target}", run again with the --allow-${name} flag`,
+  );
+}
+
+/**
+ * Deno creates symbolic links only with unscoped read and write permissions (a link's target is
+ * resolved only when it is followed, so a path-scoped grant could not confine it). Commands that
+ * create links (`what`: "deploy creates symbolic links") check this before touching anything
+ * instead of failing, and rolling back, at the first link.
+ */
+export function requireLinkPermissions(what: string): void {
+  const read = Deno.permissions.querySync({ name: "read" }).state;
+  const write = Deno.permissions.querySync({ name: "write" }).state;
+  if (read === "granted" && write === "granted") return;
+  throw new Deno.errors.NotCapable(
+    `${what}, which Deno allows only with unscoped --allow-read and --allow-write ` +
+      "(narrow them with --deny-read and --deny-write)",
+  );
+}
+
+/**
+ * Resolves `--runtime-bin` for a replay (a usage error when it is unusable), after checking the
+ * permissions it needs so that a missing one is named: read access to the path (resolving it
+ * otherwise reports "does not exist") and run access to the resolved program (otherwise the
+ * replay reports a runtime that could not be started, exit 1).
+ */
+export async function runtimeBinFrom(bin: string): Promise<string> {
+  requireGranted("read", bin);
+  const { resolveRuntimeBin } = await import("../anpkg/replay.ts");
+  const r = await resolveRuntimeBin(bin);
+  if ("error" in r) throw new UsageError(r.error);
+  requireGranted("run", r.path);
+  return r.path;
+}
+
+/**
  * Turns an unexpected exception of a checking command into its problem — `io-error` for an
  * operating-system failure, `internal-error` for a fault of ours — so that `--json` still prints a
  * report (exit 3). Usage and permission failures are re-thrown for the CLI entry to report.

@@ -17,7 +17,7 @@ import {
   UsageError,
 } from "./args.ts";
 import type { Command } from "./command.ts";
-import { exitCodeOf, LIMIT_OPTIONS, limitsFrom } from "./common.ts";
+import { exitCodeOf, LIMIT_OPTIONS, limitsFrom, requireLinkPermissions, runtimeBinFrom } from "./common.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { displayEscape, problemLine, renderJson } from "../report/render.ts";
 import { ANPKG_LIMITS } from "../zip/limits.ts";
@@ -95,22 +95,6 @@ const STATUS_HELP = renderHelp(
     "      2 usage error · 3 I/O error.",
   ],
 );
-
-/**
- * Deno creates symbolic links only with unscoped read and write permissions (a link's target is
- * resolved only when it is followed, so a path-scoped grant could not confine it). Deploy and
- * rollback create the `current` link, so they check this before touching anything instead of
- * failing at the switch.
- */
-function requireLinkPermissions(name: string): void {
-  const read = Deno.permissions.querySync({ name: "read" }).state;
-  const write = Deno.permissions.querySync({ name: "write" }).state;
-  if (read === "granted" && write === "granted") return;
-  throw new Deno.errors.NotCapable(
-    `${name} creates symbolic links, which Deno allows only with unscoped --allow-read and --allow-write ` +
-      "(narrow them with --deny-read and --deny-write)",
-  );
-}
 
 function noPositionals(args: ParsedArgs): void {
   const extra = args.positionals[0];
@@ -216,14 +200,11 @@ export const deployCommand: Command = {
     const bin = stringOption(args, "runtime-bin");
     let replay: { runtimeBin: string; timeoutSeconds: number } | undefined;
     if (bin !== undefined) {
-      const { resolveRuntimeBin } = await import("../anpkg/replay.ts");
-      const r = await resolveRuntimeBin(bin);
-      if ("error" in r) throw new UsageError(r.error);
-      replay = { runtimeBin: r.path, timeoutSeconds };
+      replay = { runtimeBin: await runtimeBinFrom(bin), timeoutSeconds };
     } else if (timeoutText !== undefined) {
       throw new UsageError("--replay-timeout needs --runtime-bin");
     }
-    requireLinkPermissions("deploy");
+    requireLinkPermissions("deploy creates symbolic links");
     const json = flag(args, "json");
     const progress = io.errIsTerminal && !flag(args, "quiet") && !json ? new ProgressLine(io) : null;
     const { deployPackage } = await import("../anpkg/deploy.ts");
@@ -256,7 +237,7 @@ export const rollbackCommand: Command = {
     if (toRelease !== undefined && !/^([0-9a-fA-F]{12}|[0-9a-fA-F]{64})$/.test(toRelease)) {
       throw new UsageError(`--to-release needs a 12-digit release id or a SHA-256, got "${toRelease}"`);
     }
-    requireLinkPermissions("rollback");
+    requireLinkPermissions("rollback creates symbolic links");
     const { rollbackRelease } = await import("../anpkg/deploy.ts");
     const report: RollbackReport = await rollbackRelease({
       installDir,

@@ -33,12 +33,14 @@ export function formatBytes(n: number): string {
 
 /**
  * Starts a progress line for `label` when `io` writes to a terminal and `quiet` is false.
- * `now` is injectable for tests.
+ * `members: false` leaves the member count out (for work that only sees bytes). `now` is
+ * injectable for tests.
  */
 export function startProgress(
   io: CliIo,
   label: string,
-  options: { quiet?: boolean; totalBytes?: number; now?: () => number; force?: boolean } = {},
+  options: { quiet?: boolean; totalBytes?: number; members?: boolean; now?: () => number; force?: boolean } =
+    {},
 ): Progress {
   if (options.quiet || !(io.errIsTerminal || options.force)) return NO_PROGRESS;
   const now = options.now ?? (() => performance.now());
@@ -51,9 +53,9 @@ export function startProgress(
     const seconds = Math.max((now() - started) / 1000, 0.001);
     const total = options.totalBytes ? ` of ${formatBytes(options.totalBytes)}` : "";
     io.err(
-      `\r\x1b[2K${label}: ${members} members, ${formatBytes(bytes)}${total}, ${
-        formatBytes(bytes / seconds)
-      }/s`,
+      `\r\x1b[2K${label}: ${options.members === false ? "" : `${members} members, `}${
+        formatBytes(bytes)
+      }${total}, ${formatBytes(bytes / seconds)}/s`,
     );
     shown = true;
   };

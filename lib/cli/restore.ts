@@ -19,6 +19,8 @@ import {
   limitsFrom,
   OUTPUT_OPTIONS,
   type OutputFormat,
+  requireGranted,
+  requireLinkPermissions,
 } from "./common.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { NO_PROGRESS, type Progress, startProgress } from "./progress.ts";
@@ -287,6 +289,9 @@ export function restoreCommand(deps: RestoreDeps): Command {
         );
       }
 
+      // .agentmod, its backup and .gitignore are all written in the root: a missing grant is named
+      // here rather than reported as a failed, rolled-back move.
+      if (!dryRun) requireGranted("write", root);
       const { restoreSnapshot } = await import("../amod/restore.ts");
       const controller = new AbortController();
       let stopListening = (): void => {};
@@ -306,6 +311,9 @@ export function restoreCommand(deps: RestoreDeps): Command {
           ...(deps.fs !== undefined ? { fs: deps.fs } : {}),
           ...(deps.wrapHandle !== undefined ? { wrapHandle: deps.wrapHandle } : {}),
           onPrepared: (prepared, warnings) => {
+            if (prepared.counts.links > 0) {
+              requireLinkPermissions("restore creates symbolic links (the snapshot holds some)");
+            }
             // Everything is checked; warnings and the git verdict go out before anything moves.
             if (text) {
               for (const p of warnings) emit(p);

@@ -18,7 +18,7 @@ import {
   UsageError,
 } from "./args.ts";
 import type { Command } from "./command.ts";
-import { exitCodeOf, LIMIT_OPTIONS, limitsFrom } from "./common.ts";
+import { exitCodeOf, LIMIT_OPTIONS, limitsFrom, requireGranted, requireLinkPermissions } from "./common.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { NO_PROGRESS, type Progress, startProgress } from "./progress.ts";
 import { displayEscape, problemLine } from "../report/render.ts";
@@ -36,7 +36,7 @@ import {
 import { hostPlatform } from "../amod/platform.ts";
 import { absolutePath, resolveProjectRoot } from "../amod/project_root.ts";
 import type { SnapshotOutcome, SnapshotSummary } from "../amod/snapshot.ts";
-import type { SnapshotProgress } from "../amod/walk.ts";
+import type { SnapshotPlan, SnapshotProgress } from "../amod/walk.ts";
 
 const OPTIONS: readonly OptionSpec[] = [
   {
@@ -260,6 +260,8 @@ export function snapshotCommand(deps: SnapshotDeps): Command {
           io,
         );
       }
+      // The tree package is built beside its target, in a uniquely named directory of the root.
+      if (forGit) requireGranted("write", root);
       const git = await collectGitState(root, deps.git);
       const allowDirty = flag(args, "allow-dirty");
       if (git.ok && git.state.dirty && !allowDirty) {
@@ -284,7 +286,14 @@ export function snapshotCommand(deps: SnapshotDeps): Command {
         ...(git.ok ? { git: git.state } : {}),
         limits,
         ...(progress !== null ? { onProgress: (p: SnapshotProgress) => progress.update(p) } : {}),
-        ...(deps.afterPlan !== undefined ? { afterPlan: deps.afterPlan } : {}),
+        afterPlan: async (plan: SnapshotPlan): Promise<void> => {
+          // A tree package re-creates the environment's links; with path-scoped grants the first
+          // one would fail after the walk. An .amod stores links as members and needs no such grant.
+          if (forGit && plan.entries.some((e) => e.kind === "symlink")) {
+            requireLinkPermissions("snapshot --for-git creates symbolic links (the environment has some)");
+          }
+          await deps.afterPlan?.();
+        },
       };
       let outcome: SnapshotOutcome;
       try {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { expectPositionals, parseOrHelp, renderHelp, stringOption, UsageError } from "./args.ts";
+import { expectPositionals, flag, parseOrHelp, renderHelp, stringOption, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
 import {
   failureProblem,
@@ -13,10 +13,13 @@ import {
   limitsFrom,
   OUTPUT_OPTIONS,
   printReport,
+  runtimeBinFrom,
 } from "./common.ts";
 import { reportCore } from "../report/report.ts";
 import { type CliIo, EXIT } from "./io.ts";
+import { type Progress, startProgress } from "./progress.ts";
 import { AMOD_LIMITS, ANPKG_LIMITS } from "../zip/limits.ts";
+import type { SnapshotFs } from "../amod/open.ts";
 
 const OPTIONS = [
   {
@@ -25,6 +28,7 @@ const OPTIONS = [
     help: "also run PATH --check-config from a private extraction (replay)",
   },
   { name: "replay-timeout", value: "S", help: "seconds before the replayed runtime is killed (default 30)" },
+  { name: "quiet", short: "q", help: "no progress display on standard error (shown for .amod input)" },
   ...OUTPUT_OPTIONS,
   ...LIMIT_OPTIONS,
 ];
@@ -44,6 +48,33 @@ const HELP = renderHelp(
   ],
 );
 
+/**
+ * The file system of the snapshot reader with every byte read counted on `progress`: of the
+ * archive file, or of each file of a tree package (one member per file opened).
+ */
+function countingFs(base: SnapshotFs, progress: Progress, tree: boolean): SnapshotFs {
+  return {
+    stat: (path) => base.stat(path),
+    lstat: (path) => base.lstat(path),
+    readDir: (path) => base.readDir(path),
+    readLink: (path) => base.readLink(path),
+    async open(path) {
+      const file = await base.open(path);
+      if (tree) progress.advance(1, 0);
+      return {
+        async read(buffer: Uint8Array): Promise<number | null> {
+          const n = await file.read(buffer);
+          if (n !== null) progress.advance(0, n);
+          return n;
+        },
+        seek: (offset, whence) => file.seek(offset, whence),
+        stat: () => file.stat(),
+        close: () => file.close(),
+      };
+    },
+  };
+}
+
 /** The validate command. */
 export const command: Command = {
   async run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -57,10 +88,24 @@ export const command: Command = {
       if (args.options.has("runtime-bin") || args.options.has("replay-timeout")) {
         throw new UsageError("--runtime-bin and --replay-timeout apply to .anpkg packages only");
       }
+      const limits = limitsFrom(args, AMOD_LIMITS);
       const { amodReport, validateSnapshot, validateSummaryLine } = await import("../amod/verify.ts");
-      const report = await validateSnapshot(input, { limits: limitsFrom(args, AMOD_LIMITS) }).catch((err) =>
-        amodReport("validate", input, "archive", [failureProblem(err)], null, null)
-      );
+      const { DENO_SNAPSHOT_FS } = await import("../amod/open.ts");
+      // An archive is read as one file of known size; a tree file by file (members known, total not).
+      const info = io.errIsTerminal ? await Deno.stat(input).catch(() => null) : null;
+      const tree = info?.isDirectory === true;
+      const progress = startProgress(io, "validating", {
+        quiet: flag(args, "quiet"),
+        members: tree,
+        ...(info?.isFile ? { totalBytes: info.size } : {}),
+      });
+      let report;
+      try {
+        report = await validateSnapshot(input, { limits, fs: countingFs(DENO_SNAPSHOT_FS, progress, tree) })
+          .catch((err) => amodReport("validate", input, "archive", [failureProblem(err)], null, null));
+      } finally {
+        progress.done();
+      }
       return printReport(report, format, io, [validateSummaryLine(report)]);
     }
     const limits = limitsFrom(args, ANPKG_LIMITS);
@@ -76,10 +121,7 @@ export const command: Command = {
     const { validatePackage } = await import("../anpkg/validate.ts");
     let replay: { runtimeBin: string; timeoutSeconds: number } | undefined;
     if (bin !== undefined) {
-      const { resolveRuntimeBin } = await import("../anpkg/replay.ts");
-      const r = await resolveRuntimeBin(bin);
-      if ("error" in r) throw new UsageError(r.error);
-      replay = { runtimeBin: r.path, timeoutSeconds };
+      replay = { runtimeBin: await runtimeBinFrom(bin), timeoutSeconds };
     }
     const report = await validatePackage(input, replay ? { limits, replay } : { limits }).catch(async (
       err,

@@ -182,10 +182,12 @@ async function benchBig(mib: number, readAhead: boolean | null): Promise<void> {
         await new Deno.Command("openssl", { args: ["dgst", "-sha256", file], stdout: "null" }).output();
       });
     for (let i = 0; i < 3; i++) {
-      ours.push(await timeIt(async () => {
-        const v = await new Deno.Command(Deno.execPath(), { args: validateArgs, stdout: "null" }).output();
-        if (!v.success) throw new Error(new TextDecoder().decode(v.stderr));
-      }));
+      ours.push(
+        await timeIt(async () => {
+          const v = await new Deno.Command(Deno.execPath(), { args: validateArgs, stdout: "null" }).output();
+          if (!v.success) throw new Error(new TextDecoder().decode(v.stderr));
+        }),
+      );
       sslPayload.push(await openssl(payload));
       sslArchive.push(await openssl(amod));
     }
@@ -208,7 +210,9 @@ async function benchBig(mib: number, readAhead: boolean | null): Promise<void> {
       stderr: "piped",
     }).output();
     const vrss = /Maximum resident set size \(kbytes\): (\d+)/.exec(new TextDecoder().decode(vt.stderr))?.[1];
-    console.log(`  validate peak RSS: ${vrss === undefined ? "unknown" : `${(Number(vrss) / 1024).toFixed(0)} MiB`}`);
+    console.log(
+      `  validate peak RSS: ${vrss === undefined ? "unknown" : `${(Number(vrss) / 1024).toFixed(0)} MiB`}`,
+    );
     const zipSeconds = await timeIt(async () => {
       const z = await new Deno.Command("zip", {
         args: ["-r", "-q", `${base}/big.zip`, ".agentmod"],
