@@ -55,7 +55,11 @@ export async function readFileChunks(
 }
 
 /** Walks an extracted package and reads it into a member set. */
-export async function readDirectoryMembers(root: string, limits: ZipLimits): Promise<MemberSet> {
+export async function readDirectoryMembers(
+  root: string,
+  limits: ZipLimits,
+  onProgress?: (members: number, bytes: number) => void,
+): Promise<MemberSet> {
   const problems: Problem[] = [];
   const realRoot = await Deno.realPath(root);
   const files: Found[] = [];
@@ -146,7 +150,9 @@ export async function readDirectoryMembers(root: string, limits: ZipLimits): Pro
       const size = await readFileChunks(f.real, async (c) => {
         await hash.update(c);
         if (keep) chunks.push(c);
+        onProgress?.(0, c.length);
       });
+      onProgress?.(1, 0);
       sha256 = await hash.hex();
       content = keep ? concatBytes(chunks, size) : null;
     }

@@ -29,7 +29,7 @@ import {
   unsupportedValues,
 } from "./project.ts";
 import { buildProvenance, renderProvenance } from "./provenance.ts";
-import { validateBytes } from "./validate.ts";
+import { type ProgressHook, validateBytes } from "./validate.ts";
 
 /** Options of an export. */
 export interface ExportOptions {
@@ -37,6 +37,8 @@ export interface ExportOptions {
   readonly dataRoot?: string;
   /** Limits applied in self-validation. */
   readonly limits?: ZipLimits;
+  /** Called as the in-memory package is validated: members finished and bytes read. */
+  readonly onProgress?: ProgressHook;
 }
 
 /** The in-memory result of building a package. */
@@ -407,6 +409,7 @@ export async function buildPackage(projectPath: string, options: ExportOptions =
   const check = await validateBytes(written.bytes, {
     limits: options.limits ?? ANPKG_LIMITS,
     operation: "export",
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   const all = dedupeProblems([...problems, ...check.problems]);
   const ok = !all.some((p) => p.severity === "error");

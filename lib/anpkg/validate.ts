@@ -30,7 +30,12 @@ export interface ValidateOptions {
   readonly limits?: ZipLimits;
   /** The operation recorded in problems' severities (`export` during self-validation). */
   readonly operation?: string;
+  /** Called as members are read: members finished and bytes decoded since the last call. */
+  readonly onProgress?: ProgressHook;
 }
+
+/** Receives progress: members finished and bytes read since the previous call. */
+export type ProgressHook = (members: number, bytes: number) => void;
 
 /** The validate report (anpkg.md §6.3). */
 export interface ValidateReport extends ReportCore {
@@ -56,6 +61,7 @@ export async function readArchiveMembers(
   source: ZipSource,
   limits: ZipLimits,
   inputKind: "archive" | "request-body" = "archive",
+  onProgress?: ProgressHook,
 ): Promise<MemberSet> {
   const archive = await readZip(source, { limits });
   const problems: Problem[] = [...archive.problems];
@@ -87,7 +93,9 @@ export async function readArchiveMembers(
       const outcome = await decodeEntry(source, e, async (chunk) => {
         await hash.update(chunk);
         if (keep) chunks.push(chunk);
+        onProgress?.(0, chunk.length);
       });
+      onProgress?.(1, 0);
       if (outcome.status === "ok") {
         sha256 = await hash.hex();
         content = keep ? concatBytes(chunks) : null;
@@ -126,7 +134,12 @@ export async function validateBytes(
   bytes: Uint8Array,
   options: ValidateOptions & { inputKind?: "archive" | "request-body" } = {},
 ): Promise<CheckedPackage> {
-  const set = await readArchiveMembers(bytesSource(bytes), options.limits ?? ANPKG_LIMITS, options.inputKind);
+  const set = await readArchiveMembers(
+    bytesSource(bytes),
+    options.limits ?? ANPKG_LIMITS,
+    options.inputKind,
+    options.onProgress,
+  );
   return checkSet(set, options.operation);
 }
 
@@ -134,6 +147,7 @@ export async function validateBytes(
 export async function readPackagePath(
   path: string,
   limits: ZipLimits,
+  onProgress?: ProgressHook,
 ): Promise<{ set: MemberSet; close: () => void }> {
   const fail = (code: "input-not-found" | "input-unsupported" | "io-error", message: string) => ({
     set: {
@@ -154,7 +168,7 @@ export async function readPackagePath(
     if (err instanceof Deno.errors.NotCapable) throw err;
     return fail("io-error", `Cannot read "${path}": ${(err as Error).message}`);
   }
-  if (info.isDirectory) return { set: await readDirectoryMembers(path, limits), close: () => {} };
+  if (info.isDirectory) return { set: await readDirectoryMembers(path, limits, onProgress), close: () => {} };
   if (!info.isFile) return fail("input-unsupported", `"${path}" is neither a regular file nor a directory`);
   let file: Deno.FsFile;
   try {
@@ -165,7 +179,10 @@ export async function readPackagePath(
   }
   const source = fileSource(file, info.size);
   try {
-    return { set: await readArchiveMembers(source, limits), close: () => file.close() };
+    return {
+      set: await readArchiveMembers(source, limits, "archive", onProgress),
+      close: () => file.close(),
+    };
   } catch (err) {
     file.close();
     throw err;
@@ -181,7 +198,7 @@ export async function validatePackage(
   options: ValidateOptions & { replay?: ReplayOptions } = {},
 ): Promise<ValidateReport> {
   const limits = options.limits ?? ANPKG_LIMITS;
-  const opened = await readPackagePath(path, limits);
+  const opened = await readPackagePath(path, limits, options.onProgress);
   try {
     const checked = checkSet(opened.set, options.operation);
     let replay: ReplayReport = NOT_REQUESTED;

@@ -4,8 +4,9 @@
  * @module
  */
 
-import { expectPositionals, parseOrHelp, renderHelp, stringOption, UsageError } from "./args.ts";
+import { expectPositionals, flag, parseOrHelp, renderHelp, stringOption, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
+import { startProgress } from "./progress.ts";
 import { exitCodeOf, formatFrom, LIMIT_OPTIONS, limitsFrom, OUTPUT_OPTIONS } from "./common.ts";
 import { type CliIo, EXIT } from "./io.ts";
 import { problemLine, renderJson } from "../report/render.ts";
@@ -19,12 +20,13 @@ const OPTIONS = [
     help: "where to write the package (default: ./<project>.anpkg)",
   },
   { name: "data-root", value: "DIR", help: "also look up the behavior tree relative to DIR" },
+  { name: "quiet", short: "q", help: "no progress display on standard error (shown only on a terminal)" },
   ...OUTPUT_OPTIONS,
   ...LIMIT_OPTIONS,
 ];
 
 const HELP = renderHelp(
-  ["handoff export <project-dir> [-o OUT.anpkg] [--data-root DIR] [--json] [limits]"],
+  ["handoff export <project-dir> [-o OUT.anpkg] [--data-root DIR] [--quiet] [--json] [limits]"],
   "Export a canonical project directory as a deterministic .anpkg package. The result is validated in\n" +
     "memory before it is written; on any error nothing is written.",
   OPTIONS,
@@ -58,7 +60,14 @@ export const command: Command = {
       dataRoot = await Deno.realPath(dataRootArg);
     }
     const { exportProject } = await import("../anpkg/export.ts");
-    const report = await exportProject(project, output, dataRoot ? { limits, dataRoot } : { limits });
+    const progress = startProgress(io, "exporting", { quiet: flag(args, "quiet") });
+    const onProgress = (m: number, b: number) => progress.advance(m, b);
+    const report = await exportProject(
+      project,
+      output,
+      dataRoot ? { limits, dataRoot, onProgress } : { limits, onProgress },
+    )
+      .finally(() => progress.done());
     if (format === "json") io.out(renderJson(report));
     else {
       for (const p of report.problems) io.err(problemLine(p, project, io.style) + "\n");

@@ -28,7 +28,7 @@ const OPTIONS = [
     help: "also run PATH --check-config from a private extraction (replay)",
   },
   { name: "replay-timeout", value: "S", help: "seconds before the replayed runtime is killed (default 30)" },
-  { name: "quiet", short: "q", help: "no progress display on standard error (shown for .amod input)" },
+  { name: "quiet", short: "q", help: "no progress display on standard error (shown only on a terminal)" },
   ...OUTPUT_OPTIONS,
   ...LIMIT_OPTIONS,
 ];
@@ -123,12 +123,17 @@ export const command: Command = {
     if (bin !== undefined) {
       replay = { runtimeBin: await runtimeBinFrom(bin), timeoutSeconds };
     }
-    const report = await validatePackage(input, replay ? { limits, replay } : { limits }).catch(async (
-      err,
-    ) => ({
-      ...reportCore("anpkg", "validate", input, "archive", [failureProblem(err)]),
-      replay: (await import("../anpkg/replay.ts")).NOT_REQUESTED,
-    }));
+    const progress = startProgress(io, "validating", { quiet: flag(args, "quiet") });
+    const onProgress = (m: number, b: number) => progress.advance(m, b);
+    const report = await validatePackage(
+      input,
+      replay ? { limits, replay, onProgress } : { limits, onProgress },
+    )
+      .catch(async (err) => ({
+        ...reportCore("anpkg", "validate", input, "archive", [failureProblem(err)]),
+        replay: (await import("../anpkg/replay.ts")).NOT_REQUESTED,
+      }))
+      .finally(() => progress.done());
     return printReport(report, format, io);
   },
 };

@@ -1,5 +1,5 @@
 /**
- * Progress on a terminal: `snapshot`, `validate` (.amod), `restore` and `deploy` run through
+ * Progress on a terminal: `snapshot`, `validate` (.amod and .anpkg), `export`, `restore` and `deploy` run through
  * `cli.ts` under a pseudo-terminal (`script`) with standard output redirected to a file, so the
  * terminal receives exactly standard error. What it received is replayed on a small line model
  * (carriage return, erase line, newline): the progress line must have been drawn, with members,
@@ -165,6 +165,24 @@ const CASES: Case[] = [
     },
     line: new RegExp(String.raw`restoring: \d+ members, ${BYTES} of ${BYTES}, ${RATE}`),
     stdout: /^restored: snap\.amod$/m,
+  },
+  {
+    name: "validate (.anpkg)",
+    setup: async (dir) => {
+      await Deno.copyFile(`${FIXTURE}/pkg.anpkg`, `${dir}/pkg.anpkg`);
+      return ["validate", "pkg.anpkg"];
+    },
+    line: new RegExp(String.raw`validating: \d+ members, ${BYTES}, ${RATE}`),
+    stdout: /^valid: pkg\.anpkg$/m,
+  },
+  {
+    name: "export",
+    setup: async (dir) => {
+      await copyTree(`${ROOT}fixtures/projects/large-plant`, `${dir}/large-plant`);
+      return ["export", "large-plant", "-o", "out.anpkg"];
+    },
+    line: new RegExp(String.raw`exporting: \d+ members, ${BYTES}, ${RATE}`),
+    stdout: /\/out\.anpkg$/m,
   },
   {
     name: "deploy",
