@@ -151,7 +151,7 @@ export type { DeployHook, DeployStep, DeployStepName, InstallResult } from "./li
 export type { ParsedDocs } from "./lib/anpkg/documents.ts";
 export type { InspectedArchive, InspectedMember, ProfileSummary } from "./lib/anpkg/inspect.ts";
 export type { MemberRecord, MemberSet, MemberStreamer } from "./lib/anpkg/members.ts";
-export type { CheckedPackage } from "./lib/anpkg/validate.ts";
+export type { CheckedPackage, ProgressHook } from "./lib/anpkg/validate.ts";
 export type { EntryStat, ExclusiveFile, RestoreFs } from "./lib/fs/restore_fs.ts";
 export type { Style } from "./lib/report/render.ts";
 export type { DiskStoreOptions, Handler, HandlerOptions, ProjectStore, ServeOptions } from "./lib/serve.ts";
