@@ -1,5 +1,5 @@
 /**
- * The permission table of `docs/distribution.md`, run row by row: `cli.ts` in a subprocess with
+ * The permission table of the README ("Minimal Deno permissions"), run row by row: `cli.ts` in a subprocess with
  * `--no-prompt` and exactly the row's minimal flags succeeds (with and without the optional ones,
  * whose effect is checked); with any one flag removed, or one path removed from a flag's list, it
  * exits 3 with one line on stderr naming the missing permission, prints nothing on stdout and
@@ -14,7 +14,7 @@ import { memoryIo } from "../../lib/cli/io.ts";
 import { copyTree, writeTree } from "../helpers/fs.ts";
 import { assertNoTrace, CLI, deno, ROOT, type Run, treeListing } from "./_run.ts";
 
-const DOC = `${ROOT}docs/distribution.md`;
+const DOC = `${ROOT}README.md`;
 const EPOCH = "1781181045";
 const STAMP = "20260611-123045";
 
