@@ -6,6 +6,8 @@
  * @module
  */
 
+import { concatBytes } from "./bytes.ts";
+
 /** Inputs at or below this size are hashed in one Web Crypto call. */
 export const SMALL_DIGEST_BYTES = 4 * 1024 * 1024;
 
@@ -108,17 +110,4 @@ export class AdaptiveSha256 {
     if (this.#stream) return this.#stream.hex();
     return await sha256Hex(concatBytes(this.#chunks, this.#buffered));
   }
-}
-
-/** Concatenates chunks (total length given or computed). */
-export function concatBytes(chunks: readonly Uint8Array[], total?: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0]) return chunks[0];
-  const size = total ?? chunks.reduce((n, c) => n + c.length, 0);
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { AdaptiveSha256, concatBytes } from "../digest.ts";
+import { concatBytes } from "../bytes.ts";
+import { AdaptiveSha256 } from "../digest.ts";
 import { checkAnpkgMemberNames } from "../names.ts";
 import { type Problem, problem } from "../report/report.ts";
 import type { ZipLimits } from "../zip/limits.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { AdaptiveSha256, concatBytes } from "../digest.ts";
+import { concatBytes } from "../bytes.ts";
+import { AdaptiveSha256 } from "../digest.ts";
 import { compareCodePoints, type ReportCore, reportCore } from "../report/report.ts";
 import { keyText, YamlMap } from "../yaml/types.ts";
 import { ANPKG_LIMITS, type ZipLimits } from "../zip/limits.ts";

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { AdaptiveSha256, concatBytes } from "../digest.ts";
+import { concatBytes } from "../bytes.ts";
+import { AdaptiveSha256 } from "../digest.ts";
 import { checkAnpkgMemberNames } from "../names.ts";
 import { type Problem, problem, type ReportCore, reportCore } from "../report/report.ts";
 import { ANPKG_LIMITS, type ZipLimits } from "../zip/limits.ts";

@@ -77,7 +77,7 @@ export interface ZipEntry {
   readonly compressedSize: number;
   /** Declared uncompressed size (zip64 value where the 32-bit field is saturated). */
   readonly uncompressedSize: number;
-  /** Offset of the local header in the file (after compensating a prepended stub). */
+  /** Offset of the local header in the file (after compensating for bytes prepended to the archive). */
   readonly localHeaderOffset: number;
   /** Offset of the first data byte, or `null` when the local header is unusable. */
   readonly dataOffset: number | null;
@@ -119,7 +119,7 @@ export interface ZipArchive {
   readonly totalUncompressedBytes: number;
   /** Zip64 end records are present. */
   readonly zip64: boolean;
-  /** Number of bytes before the archive's offset 0 (a prepended stub the offsets do not count). */
+  /** Number of bytes before the archive's offset 0 (bytes prepended to the archive, which the offsets do not count). */
   readonly prefixBytes: number;
 }
 

@@ -15,6 +15,8 @@
  * @module
  */
 
+import { concatBytes } from "../bytes.ts";
+
 import { crc32, type Crc32Function, NATIVE_CRC32_THRESHOLD, nativeCrc32 } from "./crc32.ts";
 import {
   CENTRAL_HEADER_SIZE,
@@ -87,13 +89,13 @@ export function memorySink(): MemorySink {
       return Promise.resolve();
     },
     truncate(to: number): Promise<void> {
-      const all = concatAll(chunks);
+      const all = concatBytes(chunks);
       chunks = [all.subarray(0, Math.min(to, all.length))];
       position = chunks[0]!.length;
       return Promise.resolve();
     },
     bytes(): Uint8Array {
-      const all = concatAll(chunks);
+      const all = concatBytes(chunks);
       chunks = [all];
       return all;
     },
@@ -586,7 +588,7 @@ export class ZipWriter {
 
   async #flush(): Promise<void> {
     if (this.#pendingLength === 0) return;
-    const all = this.#pending.length === 1 ? this.#pending[0]! : concatAll(this.#pending);
+    const all = this.#pending.length === 1 ? this.#pending[0]! : concatBytes(this.#pending);
     this.#pending = [];
     this.#pendingLength = 0;
     await this.#sink.write(all);
@@ -597,7 +599,7 @@ export class ZipWriter {
     const flushed = this.#sink.position - this.#base;
     if (offset >= flushed) {
       const keep = offset - flushed;
-      const all = concatAll(this.#pending).subarray(0, keep);
+      const all = concatBytes(this.#pending).subarray(0, keep);
       this.#pending = keep > 0 ? [all] : [];
       this.#pendingLength = keep;
       return;
@@ -609,16 +611,4 @@ export class ZipWriter {
     this.#pendingLength = 0;
     await this.#sink.truncate(this.#base + offset);
   }
-}
-
-function concatAll(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -20,6 +20,7 @@
 
 // @ts-types="./zlib_wasm.d.ts"
 import * as zlib from "npm:@zip.js/zip.js@2.24.0/dist/zip-module.wasm";
+import { concatBytes } from "../bytes.ts";
 
 /** Largest input handed to one zlib call. */
 const IN_SIZE = 256 * 1024;
@@ -172,7 +173,7 @@ export function deflateRaw(data: Uint8Array, level: number = DEFLATE_LEVEL): Uin
   } finally {
     d.dispose();
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** One step of a {@link RawInflater}. */
@@ -256,17 +257,4 @@ export class RawInflater {
       this.#handle = 0;
     }
   }
-}
-
-/** Concatenates byte arrays. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

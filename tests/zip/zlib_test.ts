@@ -1,5 +1,6 @@
+import { concatBytes } from "../../lib/bytes.ts";
 import assert from "node:assert/strict";
-import { concat, deflateRaw, RawDeflater, RawInflater } from "../../lib/zip/zlib.ts";
+import { deflateRaw, RawDeflater, RawInflater } from "../../lib/zip/zlib.ts";
 
 const enc = new TextEncoder();
 
@@ -76,7 +77,7 @@ Deno.test("deflate output does not depend on how the input is split", () => {
       at += n;
     }
     parts.push(...d.push(data.subarray(at)), ...d.finish());
-    assert.deepEqual(concat(parts), deflateRaw(data));
+    assert.deepEqual(concatBytes(parts), deflateRaw(data));
   }
 });
 
@@ -100,7 +101,7 @@ function inflateAll(
         if (ended || invalid || (s.output.length === 0 && inf.pendingInput === 0)) break;
       }
     }
-    return { out: concat(parts), ended, invalid, trailing: inf.pendingInput };
+    return { out: concatBytes(parts), ended, invalid, trailing: inf.pendingInput };
   } finally {
     inf.dispose();
   }
@@ -118,7 +119,7 @@ Deno.test("inflater round-trips every input, in one piece and in many", () => {
 });
 
 Deno.test("inflater reports trailing bytes after the final block", () => {
-  const r = inflateAll(concat([deflateRaw(enc.encode("hello hello")), new Uint8Array([1, 2, 3])]));
+  const r = inflateAll(concatBytes([deflateRaw(enc.encode("hello hello")), new Uint8Array([1, 2, 3])]));
   assert.equal(r.ended, true);
   assert.equal(r.trailing, 3);
 });
