@@ -72,7 +72,9 @@ export async function resolveRuntimeBin(path: string): Promise<{ path: string } 
   let real: string;
   try {
     real = await Deno.realPath(path);
-  } catch {
+  } catch (err) {
+    // A missing permission is the caller's to report (exit 3), not a missing binary.
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) throw err;
     return { error: `Runtime binary "${path}" does not exist` };
   }
   const info = await Deno.stat(real);

@@ -420,3 +420,13 @@ Deno.test("the CLI runs the replay through a symlinked --runtime-bin and reports
     await s.cleanup();
   }
 });
+
+Deno.test({
+  name:
+    "resolveRuntimeBin leaves a missing read permission to the caller instead of calling the binary missing",
+  permissions: { read: false },
+  fn: async () => {
+    const { resolveRuntimeBin } = await import("../../lib/anpkg/replay.ts");
+    await assert.rejects(() => resolveRuntimeBin("/bin/sh"), Deno.errors.NotCapable);
+  },
+});
