@@ -14,7 +14,7 @@
 
 import type { Code } from "../report/codes.ts";
 import { compareCodePoints, type Problem, problem, type ReportCore, reportCore } from "../report/report.ts";
-import { AdaptiveSha256, sha256Hex } from "../digest.ts";
+import { AdaptiveSha256, createSha256, sha256Hex } from "../digest.ts";
 import { collisionKey, hasControlCharacter, hasDrivePrefix, normalizePath } from "../names.ts";
 import type { ZipLimits } from "../zip/limits.ts";
 import { formatMode, type Inventory, type Manifest, parseInventory, parseManifest } from "./json.ts";
@@ -243,11 +243,7 @@ class Decoder {
     if (this.#newHash === null) {
       if (this.#handle.entries.length > STREAM_HASH_ENTRIES) {
         // Many members: one import of the Node layer beats a Web Crypto round trip per member.
-        const { createHash } = await import("node:crypto");
-        this.#newHash = () => {
-          const h = createHash("sha256");
-          return Promise.resolve({ update: (c: Uint8Array) => void h.update(c), hex: () => h.digest("hex") });
-        };
+        this.#newHash = createSha256;
       } else {
         this.#newHash = () => Promise.resolve(new AdaptiveSha256());
       }

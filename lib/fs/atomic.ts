@@ -82,22 +82,6 @@ export function joinPath(...parts: string[]): string {
   return parts.filter((p) => p !== "").join("/").replace(/\/{2,}/g, "/");
 }
 
-/** Makes a path absolute against the working directory without resolving symlinks. */
-export function absolutePath(path: string): string {
-  if (path.startsWith("/")) return normalizeAbsolute(path);
-  return normalizeAbsolute(`${Deno.cwd()}/${path}`);
-}
-
-function normalizeAbsolute(path: string): string {
-  const out: string[] = [];
-  for (const seg of path.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") out.pop();
-    else out.push(seg);
-  }
-  return "/" + out.join("/");
-}
-
 /** Options of {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {
   /** Mode of the new file (before the umask); default 0o666 as a plain create would use. */
