@@ -13,7 +13,7 @@ import { checkChecksums, CHECKSUMS_MEMBER } from "./checksums.ts";
 import { asMapping, type ParsedDocs, parseMember } from "./documents.ts";
 import { findLeaks } from "./leak.ts";
 import { isStructuredMember, type MemberSet } from "./members.ts";
-import { hasDrivePrefix, type MemberIndex, normalizeRef, type RefResult, resolveRef } from "./refs.ts";
+import { isAbsoluteLike, type MemberIndex, normalizeRef, type RefResult, resolveRef } from "./refs.ts";
 import { checkAgainstSchema, type SchemaKind } from "./schema.ts";
 
 /** The four members every package has. */
@@ -413,7 +413,7 @@ class ReferenceChecks {
 
   checkCommand(member: string, command: unknown, path: string): void {
     if (typeof command !== "string" || !/[/\\]/.test(command)) return;
-    if (command.startsWith("/") || command.startsWith("\\") || hasDrivePrefix(command)) return;
+    if (isAbsoluteLike(command) || command.startsWith("\\")) return;
     const r = normalizeRef(command.replaceAll("\\", "/"));
     if (r.ok && this.index.files.has(r.name)) {
       this.referenced.add(r.name);

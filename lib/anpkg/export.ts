@@ -22,13 +22,13 @@ import { findLeaks } from "./leak.ts";
 import { isStructuredMember } from "./members.ts";
 import {
   type ConfinedFile,
-  isAbsoluteLike,
   loadProjectYaml,
   readSidecar,
   resolveConfined,
   unsupportedValues,
 } from "./project.ts";
 import { buildProvenance, renderProvenance } from "./provenance.ts";
+import { isAbsoluteLike } from "./refs.ts";
 import { type ProgressHook, validateBytes } from "./validate.ts";
 
 /** Options of an export. */

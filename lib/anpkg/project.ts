@@ -7,7 +7,7 @@
 
 import { type Problem, problem } from "../report/report.ts";
 import { YamlBinary, YamlMap, YamlPairs, YamlSet, YamlTimestamp } from "../yaml/types.ts";
-import { hasDrivePrefix } from "./refs.ts";
+import { isAbsoluteLike } from "./refs.ts";
 import { type ParsedMember, parseJson, parseYaml } from "./documents.ts";
 
 /** A file found inside the project (or data root), resolved through symlinks. */
@@ -24,11 +24,6 @@ export type ConfinedFailure = "absolute" | "escapes" | "missing" | "not-file";
 /** True when `child` is `root` or lies below it (both absolute, resolved). */
 export function isInside(root: string, child: string): boolean {
   return child === root || child.startsWith(root.endsWith("/") ? root : root + "/");
-}
-
-/** True for `/…`, `X:/…` and `X:\…`. */
-export function isAbsoluteLike(p: string): boolean {
-  return p.startsWith("/") || hasDrivePrefix(p);
 }
 
 /**

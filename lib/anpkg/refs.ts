@@ -21,9 +21,12 @@ export interface MemberIndex {
   readonly dirs: ReadonlySet<string>;
 }
 
-/** True for `X:/…` or `X:\…` (an ASCII letter drive prefix). */
-export function hasDrivePrefix(s: string): boolean {
-  return /^[A-Za-z]:[/\\]/.test(s);
+/**
+ * True for the absolute forms of anpkg.md (§1.2, §3.3): `/…`, `X:/…` and `X:\…` (an ASCII letter
+ * drive root). Unlike `lib/names.ts`'s `hasDrivePrefix`, a bare `X:` is not absolute here.
+ */
+export function isAbsoluteLike(p: string): boolean {
+  return p.startsWith("/") || /^[A-Za-z]:[/\\]/.test(p);
 }
 
 /**
@@ -40,7 +43,7 @@ export function normalizeRef(value: unknown): RefResult {
   if (typeof value !== "string" || isBlank(value)) {
     return { ok: false, code: "path-invalid", reason: "is not a non-blank string" };
   }
-  if (value.startsWith("/") || hasDrivePrefix(value)) {
+  if (isAbsoluteLike(value)) {
     return { ok: false, code: "path-absolute", reason: "is absolute" };
   }
   if (value.includes("\\") || value.includes("\u0000")) {
