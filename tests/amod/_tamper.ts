@@ -364,9 +364,24 @@ export async function fixtureManifest(): Promise<Record<string, unknown>> {
   return JSON.parse(dec.decode(find(await fixtureMembers(), "manifest.json").content));
 }
 
-/** Writes archive bytes to a temporary `.amod` file and returns its path. */
+const tempDirs: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const dir of tempDirs) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // already removed by the test itself
+    }
+  }
+});
+
+/**
+ * Writes archive bytes to a temporary `.amod` file and returns its path. The folder is removed when
+ * the test module unloads.
+ */
 export async function tempArchive(bytes: Uint8Array, name = "t.amod"): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "amod-test-" });
+  tempDirs.push(dir);
   const path = `${dir}/${name}`;
   await Deno.writeFile(path, bytes);
   return path;
