@@ -80,6 +80,11 @@ export interface ReadOptions {
    * without this option drops the window and reads the file afresh.
    */
   readonly readAhead?: boolean;
+  /**
+   * Reuse the read (and inflate) buffers from chunk to chunk instead of allocating per chunk:
+   * each chunk is then valid only until the sink's promise settles (see `DecodeOptions`).
+   */
+  readonly reuseBuffers?: boolean;
 }
 
 /** An open snapshot. Close it when done; every read of its content goes through it. */
@@ -326,6 +331,11 @@ function windowedSource(source: ZipSource): { source: ZipSource; reset: () => vo
         start = offset;
         return window.subarray(0, length);
       },
+      readInto(offset: number, target: Uint8Array): Promise<Uint8Array> {
+        // Large reads pass through, as in `read`; smaller ones are served from the window.
+        if (target.length >= WINDOW && source.readInto !== undefined) return source.readInto(offset, target);
+        return this.read(offset, target.length);
+      },
     },
   };
 }
@@ -376,7 +386,10 @@ export async function openArchiveSource(
     overTotalBytes: archive.overTotalBytes,
     async read(entry: SnapshotEntry, sink: DecodeSink, options: ReadOptions = {}): Promise<ReadOutcome> {
       if (entry.zip === null) throw new TypeError("The entry does not belong to this archive");
-      const decodeOptions = options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes };
+      const decodeOptions = {
+        ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+        reuseBuffers: options.reuseBuffers === true,
+      };
       if (options.readAhead === true) return await decodeEntry(ahead.source, entry.zip, sink, decodeOptions);
       // A plain read sees the file as it is now (restore re-checks what it extracts, §6.6).
       ahead.reset();
@@ -554,7 +567,7 @@ async function openTree(root: string, fs: SnapshotFs, limits: ZipLimits): Promis
         return { status: "ok", size: t.target.length };
       }
       if (entry.kind !== "file") throw new TypeError("Only files, links and directories can be read");
-      return await readTreeFile(fs, t, sink, maxBytes);
+      return await readTreeFile(fs, t, sink, maxBytes, options.reuseBuffers === true);
     },
     close(): void {},
   };
@@ -566,8 +579,10 @@ async function readTreeFile(
   t: TreeEntry,
   sink: DecodeSink,
   maxBytes: number,
+  reuseBuffer: boolean,
 ): Promise<ReadOutcome> {
   const file = await fs.open(t.path);
+  const reused = reuseBuffer ? new Uint8Array(CHUNK) : null;
   try {
     const now = await file.stat();
     const was = t.info!;
@@ -579,8 +594,10 @@ async function readTreeFile(
     const expected = was.size;
     let size = 0;
     for (;;) {
-      // A fresh buffer per piece: sinks may hold on to a chunk (hashers buffer small inputs).
-      const buffer = new Uint8Array(Math.min(CHUNK, expected - size + 1));
+      // A fresh buffer per piece unless the caller's sink copies what it keeps (hashers buffer
+      // small inputs).
+      const want = Math.min(CHUNK, expected - size + 1);
+      const buffer = reused === null ? new Uint8Array(want) : reused.subarray(0, want);
       const n = await file.read(buffer);
       if (n === null || n === 0) break;
       if (size + n > expected) throw new SnapshotChangedError(t.path, `it grew beyond ${expected} bytes`);

@@ -14,13 +14,14 @@
 
 import type { Code } from "../report/codes.ts";
 import { compareCodePoints, type Problem, problem, type ReportCore, reportCore } from "../report/report.ts";
-import { AdaptiveSha256, createSha256, sha256Hex } from "../digest.ts";
+import { AdaptiveSha256, createSha256, HashThread, sha256Hex, THREAD_DIGEST_BYTES } from "../digest.ts";
 import { collisionKey, hasControlCharacter, hasDrivePrefix, normalizePath } from "../names.ts";
 import type { ZipLimits } from "../zip/limits.ts";
 import { formatMode, type Inventory, type Manifest, parseInventory, parseManifest } from "./json.ts";
 import {
   isReadFailure,
   openSnapshot,
+  type ReadOutcome,
   ROOT_MEMBERS,
   type SnapshotEntry,
   type SnapshotFs,
@@ -229,10 +230,21 @@ class Decoder {
   readonly #problems: Problem[];
   readonly #results = new Map<number, Content>();
   #newHash: (() => Promise<Hash>) | null = null;
+  /** Hashes large files beside the decoding; started at once so it is ready when needed. */
+  #thread: HashThread | null = null;
 
   constructor(handle: SnapshotHandle, problems: Problem[]) {
     this.#handle = handle;
     this.#problems = problems;
+    if (!handle.fatal && handle.entries.some((e) => e.kind === "file" && e.size >= THREAD_DIGEST_BYTES)) {
+      this.#thread = new HashThread();
+    }
+  }
+
+  /** Ends the hashing thread, if any (idempotent). */
+  close(): void {
+    this.#thread?.close();
+    this.#thread = null;
   }
 
   get(e: SnapshotEntry): Content | undefined {
@@ -254,14 +266,24 @@ class Decoder {
   async decode(e: SnapshotEntry, keep: boolean): Promise<Content> {
     const done = this.#results.get(e.index);
     if (done !== undefined) return done;
-    const hash = await this.#hash();
+    // A large file is hashed on the thread, which copies each chunk: the decoder may then reuse
+    // its buffers. Small ones may be buffered by the hasher as given, so each chunk is fresh.
+    const threaded = this.#thread !== null && e.size >= THREAD_DIGEST_BYTES;
+    const hash = threaded ? this.#thread as HashThread : await this.#hash();
     const kept: Uint8Array[] = [];
     let length = 0;
-    const outcome = await this.#handle.read(e, async (chunk) => {
-      await hash.update(chunk);
-      if (keep) kept.push(chunk.slice());
-      length += chunk.length;
-    }, { readAhead: true });
+    let outcome: ReadOutcome;
+    try {
+      outcome = await this.#handle.read(e, async (chunk) => {
+        await hash.update(chunk);
+        if (keep) kept.push(chunk.slice());
+        length += chunk.length;
+      }, { readAhead: true, reuseBuffers: threaded });
+    } catch (err) {
+      // The thread holds a partial digest now: later files are hashed here instead.
+      if (threaded) this.close();
+      throw err;
+    }
     let content: Content;
     if (outcome.status === "ok") {
       let bytes: Uint8Array | null = null;
@@ -275,6 +297,8 @@ class Decoder {
       }
       content = { ok: true, sha256: await hash.hex(), size: outcome.size, bytes };
     } else {
+      // Finishing the partial digest readies the thread for the next file.
+      if (threaded) await hash.hex();
       if (outcome.status === "problem") this.#problems.push(outcome.problem);
       content = { ok: false, sha256: null, size: outcome.size, bytes: null };
     }
@@ -355,6 +379,20 @@ interface Planned {
  */
 export async function verifySnapshot(handle: SnapshotHandle, options: VerifyOptions): Promise<Verification> {
   const problems: Problem[] = [...handle.problems];
+  const decoder = new Decoder(handle, problems);
+  try {
+    return await verifyPhases(handle, options, problems, decoder);
+  } finally {
+    decoder.close();
+  }
+}
+
+async function verifyPhases(
+  handle: SnapshotHandle,
+  options: VerifyOptions,
+  problems: Problem[],
+  decoder: Decoder,
+): Promise<Verification> {
   const none: Verification = {
     problems,
     manifest: null,
@@ -367,7 +405,6 @@ export async function verifySnapshot(handle: SnapshotHandle, options: VerifyOpti
   if (handle.fatal) return none;
   const form = handle.kind === "archive" ? "amod" : "tree";
   const entries = handle.entries;
-  const decoder = new Decoder(handle, problems);
   const rootCap = rootMemberCap(entries.length);
 
   /** Non-directory entries by name. */

@@ -19,7 +19,7 @@ import { crc32, type Crc32Function, NATIVE_CRC32_THRESHOLD, nativeCrc32 } from "
 import { METHOD_DEFLATE, METHOD_STORE } from "./format.ts";
 import type { ZipEntry } from "./read.ts";
 import type { ZipSource } from "./source.ts";
-import { RawInflater } from "./zlib.ts";
+import { INFLATE_STEP_MAX, RawInflater } from "./zlib.ts";
 
 /** Receives decoded bytes in order. The chunk must not be kept after the promise settles unless copied. */
 export type DecodeSink = (chunk: Uint8Array) => void | Promise<void>;
@@ -37,6 +37,13 @@ export type DecodeOutcome =
 export interface DecodeOptions {
   /** Deliver at most this many bytes; beyond, stop with status `limit` (e.g. a remaining byte budget). */
   readonly maxBytes?: number;
+  /**
+   * Reuse two read buffers and one output buffer for the whole entry instead of allocating per
+   * chunk: a large entry then leaves no garbage behind (peak memory stays flat and no time goes to
+   * faulting in fresh pages). Each chunk is valid only until the sink's promise settles, so use
+   * this only with a sink that copies whatever it keeps.
+   */
+  readonly reuseBuffers?: boolean;
 }
 
 const COMPRESSED_CHUNK = 1024 * 1024;
@@ -126,7 +133,7 @@ export async function decodeEntry(
         0,
       );
     }
-    const reads = new ReadAhead(source, start, entry.compressedSize, STORED_CHUNK);
+    const reads = new ReadAhead(source, start, entry.compressedSize, STORED_CHUNK, options.reuseBuffers);
     for (let chunk = await reads.next(); chunk !== null; chunk = await reads.next()) {
       const stop = await deliver(chunk);
       if (stop !== null) {
@@ -142,7 +149,8 @@ export async function decodeEntry(
 
   const inflater = new RawInflater();
   const total = entry.compressedSize;
-  const reads = new ReadAhead(source, start, total, COMPRESSED_CHUNK);
+  const reads = new ReadAhead(source, start, total, COMPRESSED_CHUNK, options.reuseBuffers);
+  const output = options.reuseBuffers === true ? new Uint8Array(INFLATE_STEP_MAX) : null;
   try {
     let at = 0;
     while (at < total) {
@@ -150,7 +158,7 @@ export async function decodeEntry(
       inflater.setInput(input);
       at += input.length;
       for (;;) {
-        const s = inflater.step();
+        const s = inflater.step(output);
         if (s.output.length > 0) {
           const stop = await deliver(s.output);
           if (stop !== null) return stop;
@@ -184,16 +192,28 @@ export async function decodeEntry(
 
 /**
  * Sequential chunks of a byte range with the next read already under way while the caller
- * works on the current chunk, so file I/O overlaps inflating and hashing.
+ * works on the current chunk, so file I/O overlaps inflating and hashing. With `reuse`, reads
+ * alternate between two buffers: a chunk stays valid until the next call of `next` but one.
  */
 class ReadAhead {
   #pending: Promise<Uint8Array> | null = null;
   #at: number;
   readonly #end: number;
+  readonly #buffers: Uint8Array[] = [];
+  #turn = 0;
 
-  constructor(readonly source: ZipSource, start: number, length: number, readonly chunk: number) {
+  constructor(
+    readonly source: ZipSource,
+    start: number,
+    length: number,
+    readonly chunk: number,
+    reuse = false,
+  ) {
     this.#at = start;
     this.#end = start + length;
+    if (reuse && source.readInto !== undefined && length > chunk) {
+      this.#buffers = [new Uint8Array(chunk), new Uint8Array(chunk)];
+    }
     this.#schedule();
   }
 
@@ -203,7 +223,10 @@ class ReadAhead {
       return;
     }
     const n = Math.min(this.chunk, this.#end - this.#at);
-    this.#pending = this.source.read(this.#at, n);
+    const buffer = this.#buffers[this.#turn++ & 1];
+    this.#pending = buffer !== undefined && this.source.readInto !== undefined
+      ? this.source.readInto(this.#at, buffer.subarray(0, n))
+      : this.source.read(this.#at, n);
     // A read nobody awaits (decoding stopped early) must not surface as an unhandled rejection.
     this.#pending.catch(() => {});
     this.#at += n;

@@ -14,6 +14,12 @@ export interface ZipSource {
   readonly size: number;
   /** Reads `length` bytes at `offset`. The result may share memory with the source. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads `target.length` bytes at `offset` into `target` where that saves an allocation, and
+   * returns them: `target` itself, or (for a source in memory) a view of the source. Optional: a
+   * caller falls back to {@link ZipSource.read}.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<Uint8Array>;
 }
 
 /**
@@ -32,6 +38,9 @@ export function bytesSource(bytes: Uint8Array): ZipSource {
     read(offset: number, length: number): Promise<Uint8Array> {
       checkRange(offset, length, bytes.length);
       return Promise.resolve(bytes.subarray(offset, offset + length));
+    },
+    readInto(offset: number, target: Uint8Array): Promise<Uint8Array> {
+      return this.read(offset, target.length);
     },
   };
 }
@@ -62,8 +71,8 @@ export interface SeekableFile {
  */
 export function fileSource(file: SeekableFile, size: number): ZipSource {
   let queue: Promise<unknown> = Promise.resolve();
-  async function readAt(offset: number, length: number): Promise<Uint8Array> {
-    const out = new Uint8Array(length);
+  async function readAt(offset: number, out: Uint8Array): Promise<Uint8Array> {
+    const length = out.length;
     // A sequential read skips the seek, so the read is dispatched at once and overlaps whatever
     // the caller does meanwhile (a read-ahead hashing the previous chunk).
     if (positions.get(file) !== offset) {
@@ -90,7 +99,13 @@ export function fileSource(file: SeekableFile, size: number): ZipSource {
     size,
     read(offset: number, length: number): Promise<Uint8Array> {
       checkRange(offset, length, size);
-      const result = queue.then(() => readAt(offset, length));
+      const result = queue.then(() => readAt(offset, new Uint8Array(length)));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    readInto(offset: number, target: Uint8Array): Promise<Uint8Array> {
+      checkRange(offset, target.length, size);
+      const result = queue.then(() => readAt(offset, target));
       queue = result.catch(() => undefined);
       return result;
     },

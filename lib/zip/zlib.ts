@@ -27,6 +27,9 @@ const IN_SIZE = 256 * 1024;
 /** Largest output taken from one zlib call (the wrapper reports at most 2^24 − 1 bytes). */
 const OUT_SIZE = 1024 * 1024;
 
+/** Most bytes one {@link RawInflater.step} releases: the size a step's target buffer needs. */
+export const INFLATE_STEP_MAX: number = OUT_SIZE;
+
 const Z_OK = 0;
 const Z_STREAM_END = 1;
 const Z_BUF_ERROR = -5;
@@ -62,6 +65,7 @@ function step(
   handle: number,
   input: Uint8Array,
   flush: number,
+  into: Uint8Array | null = null,
 ): Step {
   const { input: inPtr, output: outPtr } = buffers();
   const n = Math.min(input.length, IN_SIZE);
@@ -69,7 +73,11 @@ function step(
   const result = process(handle, inPtr, n, outPtr, OUT_SIZE, flush);
   const status = result >> 24;
   const count = result & 0xffffff;
-  const produced = count > 0 ? heap().slice(outPtr, outPtr + count) : EMPTY;
+  let produced: Uint8Array = EMPTY;
+  if (count > 0 && into !== null) {
+    into.set(heap().subarray(outPtr, outPtr + count));
+    produced = into.subarray(0, count);
+  } else if (count > 0) produced = heap().slice(outPtr, outPtr + count);
   return { status, produced, consumed: lastConsumed(handle) };
 }
 
@@ -178,7 +186,7 @@ export function deflateRaw(data: Uint8Array, level: number = DEFLATE_LEVEL): Uin
 
 /** One step of a {@link RawInflater}. */
 export interface InflateStep {
-  /** Decoded bytes released by this step (a copy; may be empty). */
+  /** Decoded bytes released by this step (a copy, or a view of the step's target; may be empty). */
   readonly output: Uint8Array;
   /** The final block has ended: any further input is not part of the stream. */
   readonly ended: boolean;
@@ -234,12 +242,26 @@ export class RawInflater {
     return this.#ended;
   }
 
-  /** Runs one decoding step over the pending input. */
-  step(): InflateStep {
+  /**
+   * Runs one decoding step over the pending input. With `into` (at least
+   * {@link INFLATE_STEP_MAX} bytes), the output is written there and returned as a view of it
+   * instead of a fresh copy, so a long stream can be decoded without allocating per step.
+   */
+  step(into: Uint8Array | null = null): InflateStep {
     if (this.#ended || this.#invalid || this.#handle === 0) {
       return { output: EMPTY, ended: this.#ended, invalid: this.#invalid };
     }
-    const s = step(zlib.inflate_process, zlib.inflate_last_consumed, this.#handle, this.#input, Z_NO_FLUSH);
+    if (into !== null && into.length < OUT_SIZE) {
+      throw new RangeError(`An inflate step needs a target of at least ${OUT_SIZE} bytes`);
+    }
+    const s = step(
+      zlib.inflate_process,
+      zlib.inflate_last_consumed,
+      this.#handle,
+      this.#input,
+      Z_NO_FLUSH,
+      into,
+    );
     this.#input = this.#input.subarray(s.consumed);
     if (s.status === Z_STREAM_END) this.#ended = true;
     else if (s.status < 0 && s.status !== Z_BUF_ERROR) this.#invalid = true;

@@ -3,7 +3,7 @@ import { crc32 } from "../../lib/zip/crc32.ts";
 import { decodeEntry, type DecodeOutcome } from "../../lib/zip/decode.ts";
 import { AMOD_LIMITS } from "../../lib/zip/limits.ts";
 import { readZip, type ZipEntry } from "../../lib/zip/read.ts";
-import { bytesSource, type ZipSource } from "../../lib/zip/source.ts";
+import { bytesSource, fileSource, type ZipSource } from "../../lib/zip/source.ts";
 import { deflateRaw } from "../../lib/zip/zlib.ts";
 import { buildZip, cat, type EntrySpec } from "./_build.ts";
 
@@ -173,3 +173,46 @@ Deno.test("decoder uses the native CRC-32 for large members with the same result
   const r = await decodeOne({ name: "s", content: big });
   assert.equal(r.outcome.status, "ok");
 });
+
+/** 9 MiB of mixed content: text runs and pseudo-random runs, so deflate and stored blocks alternate. */
+function mixedContent(): Uint8Array {
+  const out = new Uint8Array(9 * MIB);
+  let x = 12345;
+  for (let i = 0; i < out.length; i++) {
+    if ((i >> 20) % 2 === 0) out[i] = 97 + (i % 26);
+    else {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      out[i] = x & 0xff;
+    }
+  }
+  return out;
+}
+
+for (const deflate of [false, true]) {
+  Deno.test(`decoder with reused buffers delivers the same bytes from a file (${deflate ? "deflated" : "stored"})`, async () => {
+    const data = mixedContent();
+    const path = await Deno.makeTempFile();
+    try {
+      await Deno.writeFile(path, buildZip({ entries: [{ name: "m", content: data, deflate }] }));
+      using file = await Deno.open(path);
+      const source = fileSource(file, (await file.stat()).size);
+      const archive = await readZip(source, { limits: { maxMembers: 0, maxTotalBytes: 0, maxRatio: 0 } });
+      const entry = archive.entries[0]!;
+      const parts: Uint8Array[] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      const outcome = await decodeEntry(source, entry, (c) => {
+        buffers.add(c.buffer);
+        parts.push(c.slice());
+      }, { reuseBuffers: true });
+      assert.equal(outcome.status, "ok");
+      assert.deepEqual(cat(...parts), data);
+      // Stored: two alternating read buffers; deflated: one output buffer for every step.
+      assert.equal(buffers.size, deflate ? 1 : 2);
+      assert.ok(parts.length > buffers.size);
+    } finally {
+      await Deno.remove(path);
+    }
+  });
+}

@@ -1,6 +1,6 @@
 import { concatBytes } from "../../lib/bytes.ts";
 import assert from "node:assert/strict";
-import { deflateRaw, RawDeflater, RawInflater } from "../../lib/zip/zlib.ts";
+import { deflateRaw, INFLATE_STEP_MAX, RawDeflater, RawInflater } from "../../lib/zip/zlib.ts";
 
 const enc = new TextEncoder();
 
@@ -140,6 +140,28 @@ Deno.test("inflater releases at most 1 MiB per step", () => {
     const first = inf.step();
     assert.ok(first.output.length <= 1024 * 1024);
     assert.equal(first.ended, false);
+  } finally {
+    inf.dispose();
+  }
+});
+
+Deno.test("inflater writes each step into a given target and refuses one that is too small", () => {
+  const data = new Uint8Array(3 * 1024 * 1024).map((_, i) => i % 251);
+  const inf = new RawInflater();
+  try {
+    inf.setInput(deflateRaw(data));
+    assert.throws(() => inf.step(new Uint8Array(INFLATE_STEP_MAX - 1)), RangeError);
+    const target = new Uint8Array(INFLATE_STEP_MAX);
+    const parts: Uint8Array[] = [];
+    for (;;) {
+      const s = inf.step(target);
+      if (s.output.length > 0) {
+        assert.equal(s.output.buffer, target.buffer);
+        parts.push(s.output.slice());
+      }
+      if (s.ended) break;
+    }
+    assert.deepEqual(concatBytes(parts), data);
   } finally {
     inf.dispose();
   }

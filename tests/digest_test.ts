@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { AdaptiveSha256, createSha256, HashThread, sha256Hex, SMALL_DIGEST_BYTES } from "../lib/digest.ts";
+
+function pseudoRandom(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+function reference(...parts: Uint8Array[]): string {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p);
+  return h.digest("hex");
+}
+
+Deno.test("sha256Hex gives the digest on both sides of the Web Crypto size bound", async () => {
+  for (const length of [0, 3, SMALL_DIGEST_BYTES, SMALL_DIGEST_BYTES + 1]) {
+    const data = pseudoRandom(length, length + 1);
+    assert.equal(await sha256Hex(data), reference(data));
+  }
+  assert.equal(
+    await sha256Hex(new TextEncoder().encode("abc")),
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  );
+});
+
+Deno.test("AdaptiveSha256 and createSha256 agree across chunkings and the switch to a stream", async () => {
+  const data = pseudoRandom(SMALL_DIGEST_BYTES + 300_000, 7);
+  const adaptive = new AdaptiveSha256();
+  const stream = await createSha256();
+  for (let at = 0; at < data.length; at += 777_777) {
+    await adaptive.update(data.subarray(at, at + 777_777));
+    stream.update(data.subarray(at, at + 777_777));
+  }
+  assert.equal(await adaptive.hex(), reference(data));
+  assert.equal(stream.hex(), reference(data));
+});
+
+Deno.test("HashThread digests several inputs in turn, with chunks reused by the caller", async () => {
+  const thread = new HashThread();
+  try {
+    // More than the pooled buffers hold at once, in pieces that straddle the buffer size.
+    const big = pseudoRandom(13 * 1024 * 1024 + 5, 3);
+    const scratch = new Uint8Array(1_500_000);
+    for (let at = 0; at < big.length; at += scratch.length) {
+      const piece = big.subarray(at, at + scratch.length);
+      scratch.set(piece);
+      await thread.update(scratch.subarray(0, piece.length));
+      scratch.fill(0); // the thread must have copied what it needs
+    }
+    assert.equal(await thread.hex(), reference(big));
+    assert.equal(await thread.hex(), reference(), "a finished digest starts the next one empty");
+    const small = new TextEncoder().encode("abc");
+    await thread.update(small);
+    assert.equal(await thread.hex(), reference(small));
+  } finally {
+    thread.close();
+  }
+});
+
+Deno.test("HashThread refuses work after close, and close is idempotent", async () => {
+  const thread = new HashThread();
+  thread.close();
+  thread.close();
+  await assert.rejects(() => thread.update(new Uint8Array(1)), TypeError);
+  await assert.rejects(() => thread.hex(), TypeError);
+});
