@@ -6,7 +6,7 @@
  */
 
 import { concatBytes } from "../bytes.ts";
-import { AdaptiveSha256 } from "../digest.ts";
+import { AdaptiveSha256, HashThread, THREAD_DIGEST_BYTES } from "../digest.ts";
 import { checkAnpkgMemberNames } from "../names.ts";
 import { type Problem, problem, type ReportCore, reportCore } from "../report/report.ts";
 import { ANPKG_LIMITS, type ZipLimits } from "../zip/limits.ts";
@@ -77,41 +77,53 @@ export async function readArchiveMembers(
     }))),
   );
   const overTotal = archive.overTotalBytes;
-  for (const e of archive.entries) {
-    if (e.name === null) continue;
-    if (e.kind === "directory") {
-      dirs.add(e.name.replace(/\/+$/, ""));
-      continue;
-    }
-    for (const d of ancestorDirs(e.name)) dirs.add(d);
-    if (e.kind !== "file" || members.has(e.name)) continue;
-    let sha256: string | null = null;
-    let content: Uint8Array | null = null;
-    if (e.readable && !overTotal) {
-      const keep = keepsContent(e.name);
-      const chunks: Uint8Array[] = [];
-      const hash = new AdaptiveSha256();
-      const outcome = await decodeEntry(source, e, async (chunk) => {
-        await hash.update(chunk);
-        if (keep) chunks.push(chunk);
-        onProgress?.(0, chunk.length);
+  let thread: HashThread | null = null;
+  try {
+    for (const e of archive.entries) {
+      if (e.name === null) continue;
+      if (e.kind === "directory") {
+        dirs.add(e.name.replace(/\/+$/, ""));
+        continue;
+      }
+      for (const d of ancestorDirs(e.name)) dirs.add(d);
+      if (e.kind !== "file" || members.has(e.name)) continue;
+      let sha256: string | null = null;
+      let content: Uint8Array | null = null;
+      if (e.readable && !overTotal) {
+        const keep = keepsContent(e.name);
+        // A large member nobody parses is hashed on a thread beside the decoding, which copies
+        // each chunk: the decoder may then reuse its buffers.
+        const threaded = !keep && e.uncompressedSize >= THREAD_DIGEST_BYTES;
+        const chunks: Uint8Array[] = [];
+        const hash = threaded ? (thread ??= new HashThread()) : new AdaptiveSha256();
+        const outcome = await decodeEntry(source, e, async (chunk) => {
+          await hash.update(chunk);
+          if (keep) chunks.push(chunk);
+          onProgress?.(0, chunk.length);
+        }, { reuseBuffers: threaded });
+        onProgress?.(1, 0);
+        if (outcome.status === "ok") {
+          sha256 = await hash.hex();
+          content = keep ? concatBytes(chunks) : null;
+        } else {
+          if (outcome.status === "problem") problems.push(outcome.problem);
+          // Finishing the partial digest readies the thread for the next member.
+          if (threaded) await hash.hex();
+        }
+      }
+      members.set(e.name, {
+        name: e.name,
+        size: e.uncompressedSize,
+        sha256,
+        content,
+        compressedSize: e.compressedSize,
+        method: e.method,
+        crc32: e.crc32,
+        mode: e.unixMode,
       });
-      onProgress?.(1, 0);
-      if (outcome.status === "ok") {
-        sha256 = await hash.hex();
-        content = keep ? concatBytes(chunks) : null;
-      } else if (outcome.status === "problem") problems.push(outcome.problem);
     }
-    members.set(e.name, {
-      name: e.name,
-      size: e.uncompressedSize,
-      sha256,
-      content,
-      compressedSize: e.compressedSize,
-      method: e.method,
-      crc32: e.crc32,
-      mode: e.unixMode,
-    });
+  } finally {
+    thread?.close();
   }
   const byName = new Map(archive.entries.filter((e) => e.name !== null).map((e) => [e.name as string, e]));
   const stream: MemberStreamer = async (name, sink) => {
