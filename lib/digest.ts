@@ -115,8 +115,9 @@ export class AdaptiveSha256 {
 /** Entries at least this large are worth hashing on a {@link HashThread}. */
 export const THREAD_DIGEST_BYTES = 128 * 1024 * 1024;
 
-/** Size of each buffer that carries bytes to the hashing thread. */
-const PIECE_BYTES = 1024 * 1024;
+/** Size of each buffer that carries bytes to the {@link HashThread}. */
+export const HASH_THREAD_BUFFER_BYTES = 1024 * 1024;
+const PIECE_BYTES = HASH_THREAD_BUFFER_BYTES;
 /** Buffers in flight at most: bounds the memory the thread adds while absorbing jitter. */
 const PIECES = 8;
 
@@ -130,7 +131,7 @@ let hash = createHash("sha256");
 self.onmessage = (event) => {
   const m = event.data;
   if (m.buffer !== undefined) {
-    hash.update(new Uint8Array(m.buffer, 0, m.length));
+    hash.update(new Uint8Array(m.buffer, m.offset, m.length));
     self.postMessage({ buffer: m.buffer }, [m.buffer]);
   } else {
     self.postMessage({ hex: hash.digest("hex") });
@@ -163,6 +164,8 @@ self.onmessage = (event) => {
 export class HashThread {
   readonly #worker: Worker;
   readonly #free: ArrayBuffer[] = [];
+  /** Buffers handed out by {@link borrow} and not yet fed or given back. */
+  readonly #lent = new Set<ArrayBufferLike>();
   #made = 0;
   #waiting: { resolve: (b: ArrayBuffer) => void; reject: (e: unknown) => void } | null = null;
   #finishing: { resolve: (hex: string) => void; reject: (e: unknown) => void } | null = null;
@@ -179,12 +182,8 @@ export class HashThread {
     }
     this.#worker.onmessage = (event: MessageEvent<{ buffer?: ArrayBuffer; hex?: string }>) => {
       const { buffer, hex } = event.data;
-      if (buffer !== undefined) {
-        const waiting = this.#waiting;
-        this.#waiting = null;
-        if (waiting) waiting.resolve(buffer);
-        else this.#free.push(buffer);
-      } else if (hex !== undefined) {
+      if (buffer !== undefined) this.#release(buffer);
+      else if (hex !== undefined) {
         const finishing = this.#finishing;
         this.#finishing = null;
         finishing?.resolve(hex);
@@ -209,6 +208,13 @@ export class HashThread {
     if (this.#closed) throw new TypeError("The hashing thread is closed");
   }
 
+  #release(buffer: ArrayBuffer): void {
+    const waiting = this.#waiting;
+    this.#waiting = null;
+    if (waiting) waiting.resolve(buffer);
+    else this.#free.push(buffer);
+  }
+
   async #take(): Promise<ArrayBuffer> {
     const free = this.#free.pop();
     if (free !== undefined) return free;
@@ -219,15 +225,43 @@ export class HashThread {
     return await new Promise((resolve, reject) => (this.#waiting = { resolve, reject }));
   }
 
-  /** Feeds bytes (copied: the chunk may be reused once the promise settles). */
+  /**
+   * Lends a pooled buffer of {@link HASH_THREAD_BUFFER_BYTES}: a caller that fills it and feeds a
+   * view of it to {@link update} saves a copy, because the buffer itself then travels to the
+   * thread. A buffer that is not fed must be handed back with {@link giveBack}.
+   */
+  async borrow(): Promise<Uint8Array> {
+    this.#check();
+    const buffer = await this.#take();
+    this.#lent.add(buffer);
+    return new Uint8Array(buffer);
+  }
+
+  /** Takes back a borrowed buffer that was not fed (anything else is ignored). */
+  giveBack(buffer: Uint8Array): void {
+    if (this.#lent.delete(buffer.buffer) && !this.#closed) this.#release(buffer.buffer as ArrayBuffer);
+  }
+
+  /**
+   * Feeds bytes. A view of a borrowed buffer is passed on as it is (the buffer is then the
+   * thread's again); other chunks are copied, so they may be reused once the promise settles.
+   */
   async update(chunk: Uint8Array): Promise<void> {
+    this.#check();
+    const lent = chunk.buffer;
+    if (this.#lent.delete(lent)) {
+      this.#worker.postMessage({ buffer: lent, offset: chunk.byteOffset, length: chunk.length }, [
+        lent as ArrayBuffer,
+      ]);
+      return;
+    }
     for (let at = 0; at < chunk.length; at += PIECE_BYTES) {
       this.#check();
       const piece = chunk.subarray(at, at + PIECE_BYTES);
       const buffer = await this.#take();
       this.#check();
       new Uint8Array(buffer).set(piece);
-      this.#worker.postMessage({ buffer, length: piece.length }, [buffer]);
+      this.#worker.postMessage({ buffer, offset: 0, length: piece.length }, [buffer]);
     }
   }
 

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { AdaptiveSha256, createSha256, HashThread, sha256Hex, SMALL_DIGEST_BYTES } from "../lib/digest.ts";
+import {
+  AdaptiveSha256,
+  createSha256,
+  HASH_THREAD_BUFFER_BYTES,
+  HashThread,
+  sha256Hex,
+  SMALL_DIGEST_BYTES,
+} from "../lib/digest.ts";
 
 function pseudoRandom(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -71,4 +78,28 @@ Deno.test("HashThread refuses work after close, and close is idempotent", async 
   thread.close();
   await assert.rejects(() => thread.update(new Uint8Array(1)), TypeError);
   await assert.rejects(() => thread.hex(), TypeError);
+});
+
+Deno.test("HashThread takes a borrowed buffer as it is and takes back one that was not fed", async () => {
+  const thread = new HashThread();
+  try {
+    const lent = await thread.borrow();
+    assert.equal(lent.length, HASH_THREAD_BUFFER_BYTES);
+    const data = pseudoRandom(1000, 9);
+    lent.set(data, 24);
+    await thread.update(lent.subarray(24, 1024));
+    assert.equal(lent.buffer.byteLength, 0, "the buffer travelled to the thread instead of being copied");
+    const unused = await thread.borrow();
+    thread.giveBack(unused);
+    assert.equal(await thread.hex(), reference(data));
+    // Every buffer comes back: more borrows than the pool holds still succeed.
+    for (let i = 0; i < 20; i++) {
+      const b = await thread.borrow();
+      b[0] = i;
+      await thread.update(b.subarray(0, 1));
+    }
+    assert.equal(await thread.hex(), reference(new Uint8Array(Array.from({ length: 20 }, (_, i) => i))));
+  } finally {
+    thread.close();
+  }
 });

@@ -11,7 +11,7 @@
  */
 
 import { compareCodePoints, type Problem, problem } from "../report/report.ts";
-import { decodeEntry, type DecodeSink } from "../zip/decode.ts";
+import { decodeEntry, type DecodeSink, type OutputLender } from "../zip/decode.ts";
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../zip/format.ts";
 import type { ZipLimits } from "../zip/limits.ts";
 import { readZip, type ZipEntry } from "../zip/read.ts";
@@ -85,6 +85,8 @@ export interface ReadOptions {
    * each chunk is then valid only until the sink's promise settles (see `DecodeOptions`).
    */
   readonly reuseBuffers?: boolean;
+  /** Lends the buffers a deflated member is inflated into (archives; see `DecodeOptions`). */
+  readonly lender?: OutputLender;
 }
 
 /** An open snapshot. Close it when done; every read of its content goes through it. */
@@ -389,6 +391,7 @@ export async function openArchiveSource(
       const decodeOptions = {
         ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
         reuseBuffers: options.reuseBuffers === true,
+        ...(options.lender === undefined ? {} : { lender: options.lender }),
       };
       if (options.readAhead === true) return await decodeEntry(ahead.source, entry.zip, sink, decodeOptions);
       // A plain read sees the file as it is now (restore re-checks what it extracts, §6.6).

@@ -266,22 +266,24 @@ class Decoder {
   async decode(e: SnapshotEntry, keep: boolean): Promise<Content> {
     const done = this.#results.get(e.index);
     if (done !== undefined) return done;
-    // A large file is hashed on the thread, which copies each chunk: the decoder may then reuse
-    // its buffers. Small ones may be buffered by the hasher as given, so each chunk is fresh.
-    const threaded = this.#thread !== null && e.size >= THREAD_DIGEST_BYTES;
-    const hash = threaded ? this.#thread as HashThread : await this.#hash();
+    // A large file is hashed on the thread, which lends the buffers it is inflated into and
+    // copies any other chunk: the decoder may then reuse its buffers. Small files may be buffered
+    // by the hasher as given, so each of their chunks is fresh.
+    const thread = e.size >= THREAD_DIGEST_BYTES ? this.#thread : null;
+    const hash = thread ?? await this.#hash();
     const kept: Uint8Array[] = [];
     let length = 0;
     let outcome: ReadOutcome;
     try {
       outcome = await this.#handle.read(e, async (chunk) => {
-        await hash.update(chunk);
+        // Kept first: a chunk fed to the thread may travel there.
         if (keep) kept.push(chunk.slice());
         length += chunk.length;
-      }, { readAhead: true, reuseBuffers: threaded });
+        await hash.update(chunk);
+      }, { readAhead: true, ...(thread === null ? {} : { reuseBuffers: true, lender: thread }) });
     } catch (err) {
       // The thread holds a partial digest now: later files are hashed here instead.
-      if (threaded) this.close();
+      if (thread !== null) this.close();
       throw err;
     }
     let content: Content;
@@ -298,7 +300,7 @@ class Decoder {
       content = { ok: true, sha256: await hash.hex(), size: outcome.size, bytes };
     } else {
       // Finishing the partial digest readies the thread for the next file.
-      if (threaded) await hash.hex();
+      if (thread !== null) await hash.hex();
       if (outcome.status === "problem") this.#problems.push(outcome.problem);
       content = { ok: false, sha256: null, size: outcome.size, bytes: null };
     }

@@ -91,16 +91,19 @@ export async function readArchiveMembers(
       let content: Uint8Array | null = null;
       if (e.readable && !overTotal) {
         const keep = keepsContent(e.name);
-        // A large member nobody parses is hashed on a thread beside the decoding, which copies
-        // each chunk: the decoder may then reuse its buffers.
-        const threaded = !keep && e.uncompressedSize >= THREAD_DIGEST_BYTES;
+        // A large member nobody parses is hashed on a thread beside the decoding, which lends the
+        // buffers it is inflated into and copies any other chunk: the decoder may then reuse its
+        // buffers.
+        const lender = !keep && e.uncompressedSize >= THREAD_DIGEST_BYTES
+          ? (thread ??= new HashThread())
+          : null;
         const chunks: Uint8Array[] = [];
-        const hash = threaded ? (thread ??= new HashThread()) : new AdaptiveSha256();
+        const hash = lender ?? new AdaptiveSha256();
         const outcome = await decodeEntry(source, e, async (chunk) => {
-          await hash.update(chunk);
           if (keep) chunks.push(chunk);
           onProgress?.(0, chunk.length);
-        }, { reuseBuffers: threaded });
+          await hash.update(chunk);
+        }, lender === null ? {} : { reuseBuffers: true, lender });
         onProgress?.(1, 0);
         if (outcome.status === "ok") {
           sha256 = await hash.hex();
@@ -108,7 +111,7 @@ export async function readArchiveMembers(
         } else {
           if (outcome.status === "problem") problems.push(outcome.problem);
           // Finishing the partial digest readies the thread for the next member.
-          if (threaded) await hash.hex();
+          if (lender !== null) await hash.hex();
         }
       }
       members.set(e.name, {

@@ -44,6 +44,21 @@ export interface DecodeOptions {
    * this only with a sink that copies whatever it keeps.
    */
   readonly reuseBuffers?: boolean;
+  /**
+   * Lends the buffers inflate steps write into (instead of one reused output buffer): each
+   * deflated chunk handed to the sink is then a view of a borrowed buffer that the sink owns from
+   * then on and passes on without copying (the hashing thread does). Buffers the sink never saw go
+   * back to the lender. Use it only with a sink that takes ownership so; reads reuse their buffers.
+   */
+  readonly lender?: OutputLender;
+}
+
+/** Lends the buffers an inflate writes into; see {@link DecodeOptions.lender}. */
+export interface OutputLender {
+  /** A buffer of at least {@link INFLATE_STEP_MAX} bytes, now the decoder's. */
+  borrow(): Promise<Uint8Array>;
+  /** Takes back a borrowed buffer that was not handed to the sink. */
+  giveBack(buffer: Uint8Array): void;
 }
 
 const COMPRESSED_CHUNK = 1024 * 1024;
@@ -149,8 +164,18 @@ export async function decodeEntry(
 
   const inflater = new RawInflater();
   const total = entry.compressedSize;
-  const reads = new ReadAhead(source, start, total, COMPRESSED_CHUNK, options.reuseBuffers);
-  const output = options.reuseBuffers === true ? new Uint8Array(INFLATE_STEP_MAX) : null;
+  const lender = options.lender ?? null;
+  const reads = new ReadAhead(
+    source,
+    start,
+    total,
+    COMPRESSED_CHUNK,
+    options.reuseBuffers === true || lender !== null,
+  );
+  // The buffer the next step writes into: none (fresh copies), one reused, or one borrowed.
+  let into: Uint8Array | null = options.reuseBuffers === true && lender === null
+    ? new Uint8Array(INFLATE_STEP_MAX)
+    : null;
   try {
     let at = 0;
     while (at < total) {
@@ -158,10 +183,12 @@ export async function decodeEntry(
       inflater.setInput(input);
       at += input.length;
       for (;;) {
-        const s = inflater.step(output);
+        if (lender !== null && into === null) into = await lender.borrow();
+        const s = inflater.step(into);
         if (s.output.length > 0) {
           const stop = await deliver(s.output);
           if (stop !== null) return stop;
+          if (lender !== null) into = null; // the sink owns it now
         }
         if (s.invalid) return fail("zip-deflate-invalid", "The deflate stream is malformed", produced);
         if (s.ended) {
@@ -185,6 +212,7 @@ export async function decodeEntry(
       produced,
     );
   } finally {
+    if (lender !== null && into !== null) lender.giveBack(into);
     inflater.dispose();
     await reads.drain();
   }

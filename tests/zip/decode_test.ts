@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { crc32 } from "../../lib/zip/crc32.ts";
-import { decodeEntry, type DecodeOutcome } from "../../lib/zip/decode.ts";
+import { decodeEntry, type DecodeOutcome, type OutputLender } from "../../lib/zip/decode.ts";
 import { AMOD_LIMITS } from "../../lib/zip/limits.ts";
 import { readZip, type ZipEntry } from "../../lib/zip/read.ts";
 import { bytesSource, fileSource, type ZipSource } from "../../lib/zip/source.ts";
-import { deflateRaw } from "../../lib/zip/zlib.ts";
+import { deflateRaw, INFLATE_STEP_MAX } from "../../lib/zip/zlib.ts";
 import { buildZip, cat, type EntrySpec } from "./_build.ts";
 
 const enc = new TextEncoder();
@@ -216,3 +216,40 @@ for (const deflate of [false, true]) {
     }
   });
 }
+
+Deno.test("decoder inflates into lent buffers, hands each to the sink once, and gives back the rest", async () => {
+  const data = mixedContent();
+  const bytes = buildZip({ entries: [{ name: "m", content: data, deflate: true }] });
+  const source = bytesSource(bytes);
+  const entry = (await readZip(source, { limits: { maxMembers: 0, maxTotalBytes: 0, maxRatio: 0 } }))
+    .entries[0]!;
+  const lent = new Set<ArrayBufferLike>();
+  const givenBack: ArrayBufferLike[] = [];
+  const lender: OutputLender = {
+    borrow: () => {
+      const b = new Uint8Array(INFLATE_STEP_MAX);
+      lent.add(b.buffer);
+      return Promise.resolve(b);
+    },
+    giveBack: (b) => void givenBack.push(b.buffer),
+  };
+  const parts: Uint8Array[] = [];
+  const seen = new Set<ArrayBufferLike>();
+  const outcome = await decodeEntry(source, entry, (c) => {
+    assert.ok(lent.has(c.buffer), "every chunk is a view of a lent buffer");
+    assert.ok(!seen.has(c.buffer), "no buffer is handed over twice");
+    seen.add(c.buffer);
+    parts.push(c.slice());
+  }, { lender });
+  assert.equal(outcome.status, "ok");
+  assert.deepEqual(cat(...parts), data);
+  // Whatever was borrowed is either the sink's or back with the lender.
+  assert.equal(seen.size + givenBack.length, lent.size);
+  assert.ok(givenBack.every((b) => !seen.has(b)));
+
+  // A decode stopped by a limit gives back the buffer the sink did not get.
+  givenBack.length = 0;
+  const limited = await decodeEntry(source, entry, () => {}, { lender, maxBytes: 1000 });
+  assert.equal(limited.status, "limit");
+  assert.equal(givenBack.length, 1);
+});
