@@ -50,7 +50,10 @@ import { RawDeflater } from "./zlib.ts";
 
 /** Where the writer puts bytes. `position` is the number of bytes written so far. */
 export interface ZipSink {
-  /** Appends bytes at `position` (which then grows by their length). */
+  /**
+   * Appends bytes at `position` (which then grows by their length). The writer reuses the
+   * buffer behind `bytes` once the promise settles: copy what you keep.
+   */
   write(bytes: Uint8Array): Promise<void>;
   /** Bytes written so far. */
   readonly position: number;
@@ -295,7 +298,8 @@ export function externalAttributes(kind: "file" | "directory" | "symlink", perm:
 export class ZipWriter {
   #sink: ZipSink;
   #base: number;
-  #pending: Uint8Array[] = [];
+  /** Bytes not yet written to the sink: the first `#pendingLength` bytes of a reused buffer. */
+  #pending: Uint8Array = new Uint8Array(0);
   #pendingLength = 0;
   #central: Central[] = [];
   #dosDate: number;
@@ -491,23 +495,21 @@ export class ZipWriter {
           crc = crcOf(piece, crc);
           size += piece.length;
           if (deflater === null) {
-            this.#push(piece.slice());
+            this.#push(piece);
             compressed += piece.length;
           } else {
-            for (const out of deflater.push(piece)) {
+            deflater.pushTo(piece, (out) => {
               this.#push(out);
               compressed += out.length;
-            }
+            });
           }
           await this.#flushIfFull();
         }
       }
-      if (deflater !== null) {
-        for (const out of deflater.finish()) {
-          this.#push(out);
-          compressed += out.length;
-        }
-      }
+      deflater?.finishTo((out) => {
+        this.#push(out);
+        compressed += out.length;
+      });
     } finally {
       deflater?.dispose();
     }
@@ -577,9 +579,17 @@ export class ZipWriter {
     return h;
   }
 
+  /** Copies bytes into the pending buffer (so callers may pass views they reuse). */
   #push(bytes: Uint8Array): void {
-    this.#pending.push(bytes);
-    this.#pendingLength += bytes.length;
+    const need = this.#pendingLength + bytes.length;
+    if (need > this.#pending.length) {
+      // Grows rarely: the buffer settles at the flush size plus the largest single push.
+      const grown = new Uint8Array(Math.max(need, this.#bufferSize + PIECE, this.#pending.length * 2));
+      grown.set(this.#pending.subarray(0, this.#pendingLength));
+      this.#pending = grown;
+    }
+    this.#pending.set(bytes, this.#pendingLength);
+    this.#pendingLength = need;
   }
 
   async #flushIfFull(): Promise<void> {
@@ -588,26 +598,21 @@ export class ZipWriter {
 
   async #flush(): Promise<void> {
     if (this.#pendingLength === 0) return;
-    const all = this.#pending.length === 1 ? this.#pending[0]! : concatBytes(this.#pending);
-    this.#pending = [];
+    const length = this.#pendingLength;
     this.#pendingLength = 0;
-    await this.#sink.write(all);
+    await this.#sink.write(this.#pending.subarray(0, length));
   }
 
   /** Discards everything written from `offset` (archive-relative) on. */
   async #rewind(offset: number): Promise<void> {
     const flushed = this.#sink.position - this.#base;
     if (offset >= flushed) {
-      const keep = offset - flushed;
-      const all = concatBytes(this.#pending).subarray(0, keep);
-      this.#pending = keep > 0 ? [all] : [];
-      this.#pendingLength = keep;
+      this.#pendingLength = offset - flushed;
       return;
     }
     if (this.#sink.truncate === undefined) {
       throw new TypeError("The sink cannot rewind, which the ratio fallback needs");
     }
-    this.#pending = [];
     this.#pendingLength = 0;
     await this.#sink.truncate(this.#base + offset);
   }

@@ -59,13 +59,19 @@ interface Step {
   consumed: number;
 }
 
+/**
+ * Where a step's output goes: a fresh copy, a caller's buffer (at least {@link OUT_SIZE} bytes),
+ * or a view of the codec's memory that is valid only until the next codec call.
+ */
+type Output = "copy" | "view" | Uint8Array;
+
 function step(
   process: typeof zlib.inflate_process,
   lastConsumed: typeof zlib.inflate_last_consumed,
   handle: number,
   input: Uint8Array,
   flush: number,
-  into: Uint8Array | null = null,
+  output: Output = "copy",
 ): Step {
   const { input: inPtr, output: outPtr } = buffers();
   const n = Math.min(input.length, IN_SIZE);
@@ -74,10 +80,15 @@ function step(
   const status = result >> 24;
   const count = result & 0xffffff;
   let produced: Uint8Array = EMPTY;
-  if (count > 0 && into !== null) {
-    into.set(heap().subarray(outPtr, outPtr + count));
-    produced = into.subarray(0, count);
-  } else if (count > 0) produced = heap().slice(outPtr, outPtr + count);
+  if (count > 0) {
+    const view = heap().subarray(outPtr, outPtr + count);
+    if (output === "view") produced = view;
+    else if (output === "copy") produced = view.slice();
+    else {
+      output.set(view);
+      produced = output.subarray(0, count);
+    }
+  }
   return { status, produced, consumed: lastConsumed(handle) };
 }
 
@@ -116,27 +127,40 @@ export class RawDeflater {
   /** Compresses one chunk; returns the output it released (possibly none). */
   push(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
+    this.pushTo(chunk, (view) => void out.push(view.slice()));
+    return out;
+  }
+
+  /**
+   * Compresses one chunk and hands each piece of output to `consume` as a view of the codec's
+   * memory, valid only during the call (copy what you keep): a long stream then allocates nothing.
+   */
+  pushTo(chunk: Uint8Array, consume: (view: Uint8Array) => void): void {
     let rest = chunk;
     while (rest.length > 0) {
       const s = this.#run(rest, Z_NO_FLUSH);
-      if (s.produced.length > 0) out.push(s.produced);
+      if (s.produced.length > 0) consume(s.produced);
       if (s.consumed === 0 && s.produced.length === 0) this.#stuck();
       rest = rest.subarray(s.consumed);
     }
-    return out;
   }
 
   /** Ends the stream; returns the remaining output and releases the stream. */
   finish(): Uint8Array[] {
     const out: Uint8Array[] = [];
+    this.finishTo((view) => void out.push(view.slice()));
+    return out;
+  }
+
+  /** Ends the stream, handing the remaining output to `consume` as {@link pushTo} does. */
+  finishTo(consume: (view: Uint8Array) => void): void {
     for (;;) {
       const s = this.#run(EMPTY, Z_FINISH);
-      if (s.produced.length > 0) out.push(s.produced);
+      if (s.produced.length > 0) consume(s.produced);
       if (s.status === Z_STREAM_END) break;
       if (s.produced.length === 0) this.#stuck();
     }
     this.dispose();
-    return out;
   }
 
   /** Releases the stream's memory. */
@@ -154,7 +178,7 @@ export class RawDeflater {
 
   #run(input: Uint8Array, flush: number): Step {
     if (this.#handle === 0) throw new TypeError("The deflate stream is closed");
-    const s = step(zlib.deflate_process, zlib.deflate_last_consumed, this.#handle, input, flush);
+    const s = step(zlib.deflate_process, zlib.deflate_last_consumed, this.#handle, input, flush, "view");
     if (s.status < 0 && s.status !== Z_BUF_ERROR) {
       this.dispose();
       throw new RangeError(`Deflate failed (status ${s.status})`);
@@ -260,7 +284,7 @@ export class RawInflater {
       this.#handle,
       this.#input,
       Z_NO_FLUSH,
-      into,
+      into ?? "copy",
     );
     this.#input = this.#input.subarray(s.consumed);
     if (s.status === Z_STREAM_END) this.#ended = true;

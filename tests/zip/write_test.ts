@@ -244,7 +244,7 @@ Deno.test("writer ratio fallback needs a sink that can rewind once the member wa
       return position;
     },
     write(bytes) {
-      chunks.push(bytes);
+      chunks.push(bytes.slice());
       position += bytes.length;
       return Promise.resolve();
     },
@@ -329,4 +329,39 @@ Deno.test({
       await Deno.remove(path);
     }
   },
+});
+
+Deno.test("writer hands the sink views of one reused buffer, and the archive reads back", async () => {
+  const chunks: Uint8Array[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  let position = 0;
+  const sink: ZipSink = {
+    get position() {
+      return position;
+    },
+    write(bytes) {
+      buffers.add(bytes.buffer);
+      chunks.push(bytes.slice());
+      position += bytes.length;
+      return Promise.resolve();
+    },
+  };
+  const w = new ZipWriter(sink, { time: T, bufferSize: 4096 });
+  const text = enc.encode("a line of text that deflates well enough\n".repeat(200_000));
+  const noise = crypto.getRandomValues(new Uint8Array(65536));
+  const mixed = cat(text, noise, noise, noise, text);
+  await w.addFile("payload/.agentmod/big.log", 0o644, mixed);
+  await w.addFile("payload/.agentmod/stored.bin", 0o644, noise);
+  await w.finish();
+  assert.ok(chunks.length > 3, `${chunks.length} writes`);
+  assert.equal(buffers.size, 1, "every write is a view of the same buffer");
+  const source = bytesSource(cat(...chunks));
+  const archive = await readZip(source, { limits: AMOD_LIMITS });
+  assert.deepEqual(archive.problems, []);
+  for (const [i, want] of [mixed, noise].entries()) {
+    const parts: Uint8Array[] = [];
+    const outcome = await decodeEntry(source, archive.entries[i]!, (c) => void parts.push(c.slice()));
+    assert.equal(outcome.status, "ok");
+    assert.deepEqual(cat(...parts), want);
+  }
 });
