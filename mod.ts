@@ -155,5 +155,5 @@ export type { CheckedPackage, ProgressHook } from "./lib/anpkg/validate.ts";
 export type { EntryStat, ExclusiveFile, RestoreFs } from "./lib/fs/restore_fs.ts";
 export type { Style } from "./lib/report/render.ts";
 export type { DiskStoreOptions, Handler, HandlerOptions, ProjectStore, ServeOptions } from "./lib/serve.ts";
-export type { DecodeSink } from "./lib/zip/decode.ts";
+export type { DecodeSink, OutputLender } from "./lib/zip/decode.ts";
 export type { ZipEntry, ZipEntryKind } from "./lib/zip/read.ts";
