@@ -4,6 +4,11 @@
  * one deliberate addition: a string is never written plain when a YAML 1.1 reader and a YAML 1.2
  * reader would read that plain text differently (§2.13).
  *
+ * The emitter walks the value tree directly (no event queue) and appends to one string. Most
+ * scalars are short single-line ASCII text: {@link BLOCK_PLAIN} settles their style with one
+ * regular-expression test, and they are written whole when they cannot reach the width; the
+ * reference's character-by-character analysis and folding run only for the rest.
+ *
  * @module
  */
 
@@ -14,8 +19,10 @@ import {
   base64,
   keyText,
   YamlBinary,
+  type YamlEntry,
   type YamlKey,
   YamlMap,
+  YamlPairs,
   YamlSet,
   YamlTimestamp,
   type YamlValue,
@@ -23,6 +30,31 @@ import {
 
 const WIDTH = 80;
 const INDENT = 2;
+
+/** A collection of the value model. */
+type Collection = YamlValue[] | YamlMap | YamlSet | YamlPairs;
+
+/**
+ * Where a node is written: the reference's root, mapping and simple-key contexts. A sequence
+ * item has none of them; a mapping value and an explicit (`? `) key have the mapping context.
+ */
+type Context = typeof ITEM | typeof ROOT | typeof MAPPING | typeof SIMPLE_KEY;
+const ITEM = 0;
+const ROOT = 1;
+const MAPPING = 2;
+const SIMPLE_KEY = 3;
+
+/** A scalar style: plain, single-quoted, double-quoted, literal. */
+type Style = "" | "'" | '"' | "|";
+
+/**
+ * The non-empty texts that the reference's analysis finds fit for plain style in block context
+ * (all of them also fit single quotes): printable ASCII on one line, with no leading or trailing
+ * space, no `---` or `...` at the start, no indicator as first character (`-`, `?` and `:` count
+ * only before a space or the end), and no `: `, ` #` or final `:`. Other texts go through the
+ * full analysis.
+ */
+const BLOCK_PLAIN = /^(?!---|\.\.\.|[-?:](?: |$))[\w$()+\-./:;<=?\\^~](?:[!-9;-~]|:(?=[^ ])| (?=[^#]))*$/;
 
 /** Length of the tag the reference counts in a simple key (never written for these types). */
 const TAG_LENGTH: Record<string, number> = {
@@ -34,26 +66,6 @@ const TAG_LENGTH: Record<string, number> = {
   [TAG.timestamp]: 11,
   [TAG.binary]: 8,
 };
-
-/** A scalar ready for writing. */
-interface ScalarEvent {
-  kind: "scalar";
-  tag: string;
-  text: string;
-  /** Requested style: null (choose), "|" (literal, for binary data). */
-  style: "|" | null;
-  /** [plain text reads back with this tag, quoted text reads back with this tag]. */
-  implicit: readonly [boolean, boolean];
-}
-
-/** A collection ready for writing; `object` carries its identity (anchors). */
-interface CollectionEvent {
-  kind: "sequence" | "mapping";
-  tag: string;
-  object: object;
-  items: readonly YamlValue[];
-  pairs: readonly (readonly [YamlKey, YamlValue])[];
-}
 
 /**
  * Writes a value as YAML (§2.13). The root is normally a mapping (an empty one is `{}`); other
@@ -83,254 +95,232 @@ export function emitYamlAsReference(root: YamlValue): string {
 
 class Emitter {
   private readonly extraQuoting: boolean;
-  private out: string[] = [];
+  /** The output so far: `+=` builds a rope, measured cheaper than pushing pieces and joining. */
+  private out = "";
   private column = 0;
   private whitespace = true;
   private indention = true;
   private openEnded = false;
+  /** Indentation of the current block; null outside every collection. */
   private indent: number | null = null;
-  private indents: (number | null)[] = [];
-  private flowLevel = 0;
-  private rootContext = false;
-  private mappingContext = false;
-  private simpleKeyContext = false;
-  /** Anchor of each collection that occurs more than once (null until its second occurrence). */
-  private anchors = new Map<object, string | null>();
-  private lastAnchor = 0;
-  private serialized = new Set<object>();
-  private events = new Map<object, CollectionEvent>();
+  /** Every collection of the document. */
+  private seen = new Set<object>();
+  /** Anchor of each collection that occurs more than once. */
+  private anchors = new Map<object, string>();
+  /** Anchored collections already written: later occurrences are aliases. */
+  private written = new Set<object>();
+  private quickStyles = new Map<string, "" | "'" | null>();
 
   constructor(extraQuoting: boolean) {
     this.extraQuoting = extraQuoting;
   }
 
   document(root: YamlValue): string {
-    this.assignAnchors(root);
-    this.node(root, { root: true });
+    this.findShared(root);
+    this.node(root, ROOT);
     this.writeIndent();
     if (this.openEnded) {
       this.writeIndicator("...", true);
       this.writeIndent();
     }
-    return this.out.join("");
-  }
-
-  // --- describing values ----------------------------------------------------------------------
-
-  private describe(value: YamlValue): ScalarEvent | CollectionEvent {
-    if (
-      value === null || typeof value !== "object" || value instanceof YamlTimestamp ||
-      value instanceof YamlBinary
-    ) {
-      return this.scalarEvent(value);
-    }
-    const known = this.events.get(value);
-    if (known !== undefined) return known;
-    let event: CollectionEvent;
-    if (Array.isArray(value)) {
-      event = { kind: "sequence", tag: TAG.seq, object: value, items: value, pairs: [] };
-    } else if (value instanceof YamlMap) {
-      event = { kind: "mapping", tag: TAG.map, object: value, items: [], pairs: value.entries() };
-    } else if (value instanceof YamlSet) {
-      const members = [...value.members].sort(compareMembers);
-      event = {
-        kind: "mapping",
-        tag: TAG.set,
-        object: value,
-        items: [],
-        pairs: members.map((m) => [m, null] as const),
-      };
-    } else {
-      // Each pair is written as a one-entry mapping of its own.
-      const items = value.pairs.map(([k, v]) => new YamlMap([[k, v]]));
-      event = {
-        kind: "sequence",
-        tag: value.tag === "omap" ? TAG.omap : TAG.pairs,
-        object: value,
-        items,
-        pairs: [],
-      };
-    }
-    this.events.set(value, event);
-    return event;
-  }
-
-  private scalarEvent(value: YamlKey): ScalarEvent {
-    switch (typeof value) {
-      case "string": {
-        const plain = this.extraQuoting ? plainReadsAsString(value) : resolvePlainTag(value) === TAG.str;
-        return { kind: "scalar", tag: TAG.str, text: value, style: null, implicit: [plain, true] };
-      }
-      case "bigint":
-        return this.typed(TAG.int, value.toString());
-      case "number":
-        return this.typed(TAG.float, formatFloat(value));
-      case "boolean":
-        return this.typed(TAG.bool, value ? "true" : "false");
-    }
-    if (value === null) return this.typed(TAG.null, "null");
-    if (value instanceof YamlTimestamp) {
-      // Written with its tag and quoted: plain, a YAML 1.2 reader would see a string.
-      return { kind: "scalar", tag: TAG.timestamp, text: value.text, style: null, implicit: [false, false] };
-    }
-    return {
-      kind: "scalar",
-      tag: TAG.binary,
-      text: base64Lines(value.bytes),
-      style: "|",
-      implicit: [false, false],
-    };
-  }
-
-  private typed(tag: string, text: string): ScalarEvent {
-    return { kind: "scalar", tag, text, style: null, implicit: [resolvePlainTag(text) === tag, false] };
+    return this.out;
   }
 
   // --- anchors ----------------------------------------------------------------------------
 
-  /** Numbers shared collections in the order their second occurrence is reached. */
-  private assignAnchors(root: YamlValue): void {
-    const stack: YamlValue[] = [root];
-    while (stack.length > 0) {
-      const value = stack.pop() as YamlValue;
-      if (
-        value === null || typeof value !== "object" || value instanceof YamlTimestamp ||
-        value instanceof YamlBinary
-      ) {
-        continue;
+  /** Numbers shared collections in the order their second occurrence is reached (depth first). */
+  private findShared(value: YamlValue): void {
+    if (!isCollection(value)) return;
+    if (this.seen.has(value)) {
+      if (!this.anchors.has(value)) {
+        this.anchors.set(value, "id" + String(this.anchors.size + 1).padStart(3, "0"));
       }
-      if (this.anchors.has(value)) {
-        if (this.anchors.get(value) === null) {
-          this.anchors.set(value, "id" + String(++this.lastAnchor).padStart(3, "0"));
-        }
-        continue;
-      }
-      this.anchors.set(value, null);
-      const event = this.describe(value) as CollectionEvent;
-      // Depth-first in document order: push children in reverse.
-      if (event.kind === "sequence") {
-        for (let i = event.items.length - 1; i >= 0; i--) stack.push(event.items[i] as YamlValue);
-      } else {
-        for (let i = event.pairs.length - 1; i >= 0; i--) {
-          const [k, v] = event.pairs[i] as readonly [YamlKey, YamlValue];
-          stack.push(v, k);
-        }
-      }
+      return;
+    }
+    this.seen.add(value);
+    // Keys are scalars: only values can be shared.
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) this.findShared(value[i] as YamlValue);
+    } else if (value instanceof YamlMap) {
+      const entries = value.entries();
+      for (let i = 0; i < entries.length; i++) this.findShared((entries[i] as YamlEntry)[1]);
+    } else if (value instanceof YamlPairs) {
+      for (let i = 0; i < value.pairs.length; i++) this.findShared((value.pairs[i] as YamlEntry)[1]);
     }
   }
 
   // --- nodes ------------------------------------------------------------------------------
 
-  private node(value: YamlValue, context: { root?: boolean; mapping?: boolean; simpleKey?: boolean }): void {
-    this.rootContext = context.root ?? false;
-    this.mappingContext = context.mapping ?? false;
-    this.simpleKeyContext = context.simpleKey ?? false;
-    const event = this.describe(value);
-    if (event.kind === "scalar") {
-      this.increaseIndent(true, false);
-      this.scalar(event);
-      this.indent = this.indents.pop() as number | null;
-      return;
-    }
-    const anchor = this.anchors.get(event.object) ?? null;
-    if (this.serialized.has(event.object)) {
-      this.writeIndicator("*" + anchor, true);
-      return;
-    }
-    this.serialized.add(event.object);
-    if (anchor !== null) this.writeIndicator("&" + anchor, true);
-    if (event.tag !== TAG.seq && event.tag !== TAG.map) this.writeIndicator(tagText(event.tag), true);
-    const empty = event.kind === "sequence" ? event.items.length === 0 : event.pairs.length === 0;
-    if (empty || this.flowLevel > 0) {
-      const [open, close] = event.kind === "sequence" ? ["[", "]"] : ["{", "}"];
-      this.writeIndicator(open, true, true);
-      this.flowLevel++;
-      this.increaseIndent(true, false);
-      this.indent = this.indents.pop() as number | null;
-      this.flowLevel--;
-      this.writeIndicator(close, false);
-      return;
-    }
-    if (event.kind === "sequence") this.blockSequence(event);
-    else this.blockMapping(event);
+  private node(value: YamlValue, context: Context): void {
+    if (isCollection(value)) this.collection(value, context);
+    else this.scalar(value, context);
   }
 
-  private blockSequence(event: CollectionEvent): void {
-    const indentless = this.mappingContext && !this.indention;
-    this.increaseIndent(false, indentless);
-    for (const item of event.items) {
+  private collection(value: Collection, context: Context): void {
+    // Most documents share nothing: skip the lookup then.
+    const anchor = this.anchors.size === 0 ? undefined : this.anchors.get(value);
+    if (anchor !== undefined) {
+      if (this.written.has(value)) {
+        this.writeIndicator("*" + anchor, true);
+        return;
+      }
+      this.written.add(value);
+      this.writeIndicator("&" + anchor, true);
+    }
+    if (Array.isArray(value)) {
+      this.sequence(value, context);
+    } else if (value instanceof YamlMap) {
+      this.mapping(value.entries());
+    } else if (value instanceof YamlSet) {
+      this.writeIndicator(tagText(TAG.set), true);
+      const members = [...value.members].sort(compareMembers);
+      this.mapping(members.map((m) => [m, null] as const));
+    } else {
+      this.writeIndicator(tagText(value.tag === "omap" ? TAG.omap : TAG.pairs), true);
+      // Each pair is written as a one-entry mapping of its own.
+      this.sequence(value.pairs.map(([k, v]) => new YamlMap([[k, v]])), context);
+    }
+  }
+
+  private sequence(items: readonly YamlValue[], context: Context): void {
+    if (items.length === 0) {
+      this.writeIndicator("[", true, true);
+      this.writeIndicator("]", false);
+      return;
+    }
+    const indentless = (context === MAPPING || context === SIMPLE_KEY) && !this.indention;
+    const outer = this.indent;
+    this.indent = outer === null ? 0 : indentless ? outer : outer + INDENT;
+    for (let i = 0; i < items.length; i++) {
       this.writeIndent();
       this.writeIndicator("-", true, false, true);
-      this.node(item, {});
+      this.node(items[i] as YamlValue, ITEM);
     }
-    this.indent = this.indents.pop() as number | null;
+    this.indent = outer;
   }
 
-  private blockMapping(event: CollectionEvent): void {
-    this.increaseIndent(false, false);
-    for (const [key, value] of event.pairs) {
+  private mapping(entries: readonly YamlEntry[]): void {
+    if (entries.length === 0) {
+      this.writeIndicator("{", true, true);
+      this.writeIndicator("}", false);
+      return;
+    }
+    const outer = this.indent;
+    this.indent = outer === null ? 0 : outer + INDENT;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as YamlEntry;
+      const key = entry[0];
       this.writeIndent();
-      if (this.isSimpleKey(key)) {
-        this.node(key, { mapping: true, simpleKey: true });
-        this.writeIndicator(":", false);
-        this.node(value, { mapping: true });
-      } else {
-        this.writeIndicator("?", true, false, true);
-        this.node(key, { mapping: true });
-        this.writeIndent();
-        this.writeIndicator(":", true, false, true);
-        this.node(value, { mapping: true });
-      }
+      if (typeof key === "string") this.stringKey(key);
+      else this.key(key);
+      this.node(entry[1], MAPPING);
     }
-    this.indent = this.indents.pop() as number | null;
+    this.indent = outer;
   }
 
-  /** A key written `key: value` rather than `? key`: short, one line, not empty (§2.13 Keys). */
-  private isSimpleKey(key: YamlKey): boolean {
-    const event = this.scalarEvent(key);
-    const length = (TAG_LENGTH[event.tag] ?? tagText(event.tag).length) + codePointLength(event.text);
-    return length < 128 && event.text.length > 0 && !hasLineBreak(event.text);
+  private stringKey(key: string): void {
+    const quick = key.length < 123 ? this.quickStyle(key) : null;
+    if (quick === null) {
+      this.key(key);
+      return;
+    }
+    // The common key: short and on one line, so a simple key. A simple key is never folded,
+    // so unlike {@link scalar} this needs no indentation of its own.
+    this.writeStyled(quick, key, SIMPLE_KEY);
+    this.writeIndicator(":", false);
+  }
+
+  /** Writes a key and the indicator of its value. */
+  private key(key: YamlKey): void {
+    if (isSimpleKey(key)) {
+      this.scalar(key, SIMPLE_KEY);
+      this.writeIndicator(":", false);
+    } else {
+      this.writeIndicator("?", true, false, true);
+      this.scalar(key, MAPPING);
+      this.writeIndent();
+      this.writeIndicator(":", true, false, true);
+    }
   }
 
   // --- scalars ----------------------------------------------------------------------------
 
-  private scalar(event: ScalarEvent): void {
-    const analysis = analyzeScalar(event.text);
-    const style = this.chooseStyle(event, analysis);
-    const tagHidden = (style === "" && event.implicit[0]) || (style !== "" && event.implicit[1]);
-    if (!tagHidden) this.writeIndicator(tagText(event.tag), true);
-    const split = !this.simpleKeyContext;
-    if (style === '"') this.writeDoubleQuoted(event.text, split);
-    else if (style === "'") this.writeSingleQuoted(event.text, split);
-    else if (style === "|") this.writeLiteral(event.text);
-    else this.writePlain(event.text, split);
-  }
-
-  private chooseStyle(event: ScalarEvent, a: Analysis): "" | "'" | '"' | "|" {
-    if (event.style === null && event.implicit[0]) {
-      if (
-        !(this.simpleKeyContext && (a.empty || a.multiline)) &&
-        (this.flowLevel > 0 ? a.flowPlain : a.blockPlain)
-      ) {
-        return "";
+  private scalar(value: YamlKey, context: Context): void {
+    // The reference indents a scalar's continuation lines one step deeper.
+    const outer = this.indent;
+    this.indent = outer === null ? INDENT : outer + INDENT;
+    if (typeof value === "string") {
+      const quick = this.quickStyle(value);
+      if (quick !== null) this.writeStyled(quick, value, context);
+      else this.styled(TAG.str, value, this.plainIsString(value), true, false, context);
+    } else {
+      const tag = scalarTag(value);
+      const text = scalarText(value);
+      if (tag === TAG.timestamp || tag === TAG.binary) {
+        // Written with their tags: plain, a YAML 1.2 reader would see a string.
+        this.styled(tag, text, false, false, tag === TAG.binary, context);
+      } else {
+        this.styled(tag, text, resolvePlainTag(text) === tag, false, false, context);
       }
     }
-    if (event.style === "|" && this.flowLevel === 0 && !this.simpleKeyContext && a.block) return "|";
-    if (event.style === null && a.singleQuoted && !(this.simpleKeyContext && a.multiline)) return "'";
-    return '"';
+    this.indent = outer;
+  }
+
+  /**
+   * The style of a string that {@link BLOCK_PLAIN} accepts (plain if it reads back as a string,
+   * else single-quoted), or null for other strings. Remembered per text: keys and many values
+   * repeat.
+   */
+  private quickStyle(text: string): "" | "'" | null {
+    let style = this.quickStyles.get(text);
+    if (style === undefined) {
+      style = BLOCK_PLAIN.test(text) ? (this.plainIsString(text) ? "" : "'") : null;
+      this.quickStyles.set(text, style);
+    }
+    return style;
+  }
+
+  /** Whether a string written plain reads back as a string (with our extra quoting, in both YAML versions). */
+  private plainIsString(text: string): boolean {
+    return this.extraQuoting ? plainReadsAsString(text) : resolvePlainTag(text) === TAG.str;
+  }
+
+  /**
+   * Writes a scalar in the style the reference chooses, with its tag unless the style implies it:
+   * `plainImplicit` and `quotedImplicit` say whether the plain and the quoted text read back with
+   * the right tag; `literal` asks for literal style (binary data).
+   */
+  private styled(
+    tag: string,
+    text: string,
+    plainImplicit: boolean,
+    quotedImplicit: boolean,
+    literal: boolean,
+    context: Context,
+  ): void {
+    const simpleKey = context === SIMPLE_KEY;
+    let style: Style;
+    if (!literal && BLOCK_PLAIN.test(text)) {
+      // What the full analysis would decide for such text, without walking it.
+      style = plainImplicit ? "" : "'";
+    } else {
+      style = chooseStyle(analyzeScalar(text), plainImplicit, literal, simpleKey);
+    }
+    const tagHidden = style === "" ? plainImplicit : quotedImplicit;
+    if (!tagHidden) this.writeIndicator(tagText(tag), true);
+    this.writeStyled(style, text, context);
+  }
+
+  private writeStyled(style: Style, text: string, context: Context): void {
+    // A simple key is never folded.
+    const split = context !== SIMPLE_KEY;
+    if (style === "") this.writePlain(text, split, context === ROOT);
+    else if (style === "'") this.writeSingleQuoted(text, split);
+    else if (style === '"') this.writeDoubleQuoted(text, split);
+    else this.writeLiteral(text);
   }
 
   // --- low-level writing --------------------------------------------------------------------
-
-  private write(data: string): void {
-    this.out.push(data);
-  }
-
-  private increaseIndent(flow: boolean, indentless: boolean): void {
-    this.indents.push(this.indent);
-    if (this.indent === null) this.indent = flow ? INDENT : 0;
-    else if (!indentless) this.indent += INDENT;
-  }
 
   private writeIndicator(
     indicator: string,
@@ -338,12 +328,15 @@ class Emitter {
     whitespace = false,
     indention = false,
   ): void {
-    const data = this.whitespace || !needWhitespace ? indicator : " " + indicator;
+    if (needWhitespace && !this.whitespace) {
+      this.out += " ";
+      this.column += 1;
+    }
+    this.out += indicator;
+    this.column += indicator.length;
     this.whitespace = whitespace;
     this.indention = this.indention && indention;
-    this.column += data.length;
     this.openEnded = false;
-    this.write(data);
   }
 
   private writeIndent(): void {
@@ -353,7 +346,7 @@ class Emitter {
     }
     if (this.column < indent) {
       this.whitespace = true;
-      this.write(" ".repeat(indent - this.column));
+      this.out += " ".repeat(indent - this.column);
       this.column = indent;
     }
   }
@@ -362,58 +355,58 @@ class Emitter {
     this.whitespace = true;
     this.indention = true;
     this.column = 0;
-    this.write(data);
+    this.out += data;
   }
 
-  private writePlain(text: string, split: boolean): void {
-    if (this.rootContext) this.openEnded = true;
+  /** Appends text that holds no line break. */
+  private writeText(text: string): void {
+    this.out += text;
+    this.column += text.length;
+  }
+
+  private writePlain(text: string, split: boolean, root: boolean): void {
+    if (root) this.openEnded = true;
     if (text === "") return;
-    if (!this.whitespace) {
-      this.column += 1;
-      this.write(" ");
-    }
+    if (!this.whitespace) this.writeText(" ");
     this.whitespace = false;
     this.indention = false;
-    let spaces = false;
-    let breaks = false;
-    let start = 0;
-    for (let end = 0; end <= text.length; end++) {
-      const ch = end < text.length ? text[end] as string : null;
-      if (spaces) {
-        if (ch !== " ") {
-          if (start + 1 === end && this.column > WIDTH && split) {
-            this.writeIndent();
-            this.whitespace = false;
-            this.indention = false;
-          } else {
-            this.column += end - start;
-            this.write(text.slice(start, end));
-          }
-          start = end;
-        }
-      } else if (breaks) {
-        if (ch === null || !isBreakChar(ch)) {
-          if (text[start] === "\n") this.writeLineBreak();
-          for (const br of text.slice(start, end)) this.writeLineBreak(br);
-          this.writeIndent();
-          this.whitespace = false;
-          this.indention = false;
-          start = end;
-        }
-      } else if (ch === null || ch === " " || isBreakChar(ch)) {
-        this.column += end - start;
-        this.write(text.slice(start, end));
-        start = end;
-      }
-      if (ch !== null) {
-        spaces = ch === " ";
-        breaks = isBreakChar(ch);
-      }
+    // Plain text is printable ASCII on one line (the analysis allows nothing else): only a
+    // single space can become a line break, once the line has passed the width.
+    if (!split || this.column + text.length <= WIDTH || !text.includes(" ")) {
+      this.writeText(text);
+      return;
     }
+    let start = 0;
+    for (let space = text.indexOf(" "); space >= 0; space = text.indexOf(" ", start)) {
+      this.writeText(text.slice(start, space));
+      let end = space + 1;
+      while (text.charCodeAt(end) === 0x20) end++;
+      if (end === space + 1 && this.column > WIDTH) {
+        this.writeIndent();
+        this.whitespace = false;
+        this.indention = false;
+      } else {
+        this.writeText(text.slice(space, end));
+      }
+      start = end;
+    }
+    this.writeText(text.slice(start));
   }
 
   private writeSingleQuoted(text: string, split: boolean): void {
     this.writeIndicator("'", true);
+    // Without a line break, text that cannot reach the width is written whole.
+    const quoted = text.replaceAll("'", "''");
+    if (!text.includes("\n") && (!split || this.column + quoted.length <= WIDTH)) {
+      this.writeText(quoted);
+    } else {
+      this.writeSingleQuotedFolded(text, split);
+    }
+    this.writeIndicator("'", false);
+  }
+
+  /** The reference's single-quoted writing, character by character: folds and line breaks. */
+  private writeSingleQuotedFolded(text: string, split: boolean): void {
     let spaces = false;
     let breaks = false;
     let start = 0;
@@ -424,8 +417,7 @@ class Emitter {
           if (start + 1 === end && this.column > WIDTH && split && start !== 0 && end !== text.length) {
             this.writeIndent();
           } else {
-            this.column += end - start;
-            this.write(text.slice(start, end));
+            this.writeText(text.slice(start, end));
           }
           start = end;
         }
@@ -438,14 +430,12 @@ class Emitter {
         }
       } else if (ch === null || ch === " " || ch === "'" || isBreakChar(ch)) {
         if (start < end) {
-          this.column += end - start;
-          this.write(text.slice(start, end));
+          this.writeText(text.slice(start, end));
           start = end;
         }
       }
       if (ch === "'") {
-        this.column += 2;
-        this.write("''");
+        this.writeText("''");
         start = end + 1;
       }
       if (ch !== null) {
@@ -453,7 +443,6 @@ class Emitter {
         breaks = isBreakChar(ch);
       }
     }
-    this.writeIndicator("'", false);
   }
 
   private writeDoubleQuoted(text: string, split: boolean): void {
@@ -468,13 +457,11 @@ class Emitter {
         if (start < end) {
           const data = chars.slice(start, end).join("");
           this.column += end - start;
-          this.write(data);
+          this.out += data;
           start = end;
         }
         if (ch !== null) {
-          const data = escape(ch);
-          this.column += data.length;
-          this.write(data);
+          this.writeText(escape(ch));
           start = end + 1;
         }
       }
@@ -484,14 +471,11 @@ class Emitter {
         const data = chars.slice(start, end).join("") + "\\";
         if (start < end) start = end;
         this.column += data.length;
-        this.write(data);
+        this.out += data;
         this.writeIndent();
         this.whitespace = false;
         this.indention = false;
-        if (chars[start] === " ") {
-          this.column += 1;
-          this.write("\\");
-        }
+        if (chars[start] === " ") this.writeText("\\");
       }
     }
     this.writeIndicator('"', false);
@@ -513,7 +497,7 @@ class Emitter {
           start = end;
         }
       } else if (ch === null || isBreakChar(ch)) {
-        this.write(text.slice(start, end));
+        this.out += text.slice(start, end);
         if (ch === null) this.writeLineBreak();
         start = end;
       }
@@ -522,11 +506,66 @@ class Emitter {
   }
 }
 
+function isCollection(value: YamlValue): value is Collection {
+  return value !== null && typeof value === "object" && !(value instanceof YamlTimestamp) &&
+    !(value instanceof YamlBinary);
+}
+
+/** A key written `key: value` rather than `? key`: short, one line, not empty (§2.13 Keys). */
+function isSimpleKey(key: YamlKey): boolean {
+  if (typeof key === "string") {
+    // The reference counts the `!!str` tag (5) and the code points; fewer units, fewer points.
+    return key.length > 0 && (key.length < 123 || codePointLength(key) < 123) && !hasLineBreak(key);
+  }
+  const text = scalarText(key);
+  const length = (TAG_LENGTH[scalarTag(key)] as number) + codePointLength(text);
+  return length < 128 && text.length > 0 && !hasLineBreak(text);
+}
+
+/** The tag the reference represents a scalar with. */
+function scalarTag(value: YamlKey): string {
+  switch (typeof value) {
+    case "string":
+      return TAG.str;
+    case "bigint":
+      return TAG.int;
+    case "number":
+      return TAG.float;
+    case "boolean":
+      return TAG.bool;
+  }
+  if (value === null) return TAG.null;
+  return value instanceof YamlTimestamp ? TAG.timestamp : TAG.binary;
+}
+
+/** The text the reference writes for a scalar. */
+function scalarText(value: YamlKey): string {
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "bigint":
+      return value.toString();
+    case "number":
+      return formatFloat(value);
+    case "boolean":
+      return value ? "true" : "false";
+  }
+  if (value === null) return "null";
+  return value instanceof YamlTimestamp ? value.text : base64Lines(value.bytes);
+}
+
+/** The reference's choice of style (block context), from its analysis of the text. */
+function chooseStyle(a: Analysis, plainImplicit: boolean, literal: boolean, simpleKey: boolean): Style {
+  if (!literal && plainImplicit && !(simpleKey && (a.empty || a.multiline)) && a.blockPlain) return "";
+  if (literal && !simpleKey && a.block) return "|";
+  if (!literal && a.singleQuoted && !(simpleKey && a.multiline)) return "'";
+  return '"';
+}
+
 /** What the reference's scalar analysis finds out about a string. */
 interface Analysis {
   empty: boolean;
   multiline: boolean;
-  flowPlain: boolean;
   blockPlain: boolean;
   singleQuoted: boolean;
   block: boolean;
@@ -552,7 +591,8 @@ function codePointLength(text: string): number {
 }
 
 /**
- * The reference's scalar analysis (output is ASCII-only, so any character outside LF and
+ * The reference's scalar analysis, for block context (scalars never occur in flow context: only
+ * empty collections are written in flow style). Output is ASCII-only, so any character outside LF and
  * U+0020–U+007E is special). Works on UTF-16 units: a surrogate is special either way.
  */
 function analyzeScalar(text: string): Analysis {
@@ -560,14 +600,12 @@ function analyzeScalar(text: string): Analysis {
     return {
       empty: true,
       multiline: false,
-      flowPlain: false,
       blockPlain: true,
       singleQuoted: true,
       block: false,
     };
   }
   let blockIndicators = false;
-  let flowIndicators = false;
   let lineBreaks = false;
   let special = false;
   let leadingSpace = false;
@@ -576,10 +614,7 @@ function analyzeScalar(text: string): Analysis {
   let trailingBreak = false;
   let breakSpace = false;
   let spaceBreak = false;
-  if (text.startsWith("---") || text.startsWith("...")) {
-    blockIndicators = true;
-    flowIndicators = true;
-  }
+  if (text.startsWith("---") || text.startsWith("...")) blockIndicators = true;
   let precededByWhitespace = true;
   let followedByWhitespace = text.length === 1 || isWhitespaceChar(text[1]);
   let previousSpace = false;
@@ -588,28 +623,11 @@ function analyzeScalar(text: string): Analysis {
   for (let index = 0; index < text.length; index++) {
     const ch = text[index] as string;
     if (index === 0) {
-      if ("#,[]{}&*!|>'\"%@`".includes(ch)) {
-        flowIndicators = true;
-        blockIndicators = true;
-      }
-      if (ch === "?" || ch === ":") {
-        flowIndicators = true;
-        if (followedByWhitespace) blockIndicators = true;
-      }
-      if (ch === "-" && followedByWhitespace) {
-        flowIndicators = true;
-        blockIndicators = true;
-      }
+      if ("#,[]{}&*!|>'\"%@`".includes(ch)) blockIndicators = true;
+      if ((ch === "?" || ch === ":" || ch === "-") && followedByWhitespace) blockIndicators = true;
     } else {
-      if (",?[]{}".includes(ch)) flowIndicators = true;
-      if (ch === ":") {
-        flowIndicators = true;
-        if (followedByWhitespace) blockIndicators = true;
-      }
-      if (ch === "#" && precededByWhitespace) {
-        flowIndicators = true;
-        blockIndicators = true;
-      }
+      if (ch === ":" && followedByWhitespace) blockIndicators = true;
+      if (ch === "#" && precededByWhitespace) blockIndicators = true;
     }
     const isBreak = isBreakChar(ch);
     if (isBreak) lineBreaks = true;
@@ -634,24 +652,15 @@ function analyzeScalar(text: string): Analysis {
     precededByWhitespace = isWhitespaceChar(ch);
     followedByWhitespace = index + 2 >= text.length || isWhitespaceChar(text[index + 2]);
   }
-  let flowPlain = true;
   let blockPlain = true;
   let singleQuoted = true;
   let block = true;
-  if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) flowPlain = blockPlain = false;
+  if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) blockPlain = false;
   if (trailingSpace) block = false;
-  if (breakSpace) flowPlain = blockPlain = singleQuoted = false;
-  if (spaceBreak || special) {
-    flowPlain =
-      blockPlain =
-      singleQuoted =
-      block =
-        false;
-  }
-  if (lineBreaks) flowPlain = blockPlain = false;
-  if (flowIndicators) flowPlain = false;
-  if (blockIndicators) blockPlain = false;
-  return { empty: false, multiline: lineBreaks, flowPlain, blockPlain, singleQuoted, block };
+  if (breakSpace) blockPlain = singleQuoted = false;
+  if (spaceBreak || special) blockPlain = singleQuoted = block = false;
+  if (lineBreaks || blockIndicators) blockPlain = false;
+  return { empty: false, multiline: lineBreaks, blockPlain, singleQuoted, block };
 }
 
 const ESCAPES: Record<string, string> = {

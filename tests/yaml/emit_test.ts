@@ -219,6 +219,23 @@ Deno.test("emitter folds long plain, single-quoted and double-quoted scalars at 
   );
 });
 
+Deno.test("emitter folds plain and single-quoted scalars only once a line has passed column 80", () => {
+  // [key, value, output] from the reference; the value's last space is reached at column 79 to 81.
+  const stamp = "2001-12-14 21:59:43.10 -5";
+  const cases: [string, string, string][] = [
+    ["k", "a".repeat(76) + " b", `k: ${"a".repeat(76)} b\n`],
+    ["k", "a".repeat(77) + " b", `k: ${"a".repeat(77)} b\n`],
+    ["k", "a".repeat(78) + " b", `k: ${"a".repeat(78)}\n  b\n`],
+    // Single-quoted (a timestamp's text): the line ends at column 80, then past it without a fold.
+    ["k".repeat(52), stamp, `${"k".repeat(52)}: '${stamp}'\n`],
+    ["k".repeat(55), stamp, `${"k".repeat(55)}: '${stamp}'\n`],
+    ["k".repeat(56), stamp, `${"k".repeat(56)}: '2001-12-14 21:59:43.10\n  -5'\n`],
+  ];
+  for (const [key, value, output] of cases) {
+    assert.equal(emitYaml(new YamlMap([[key, value]])), output, `${key}: ${value}`);
+  }
+});
+
 Deno.test("emitter folds a double-quoted scalar right after an escape", () => {
   // The escape ends at column 81: the fold comes before the next character.
   const text = "a".repeat(73) + "\u00e9" + "bbbbbbbb";
