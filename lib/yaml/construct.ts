@@ -81,54 +81,90 @@ const BOOLEANS = new Map<string, boolean>([
  * {@link YamlLimitError}. Sizes are memoised per node, so alias bombs cost linear time.
  */
 export function checkExpansion(root: Node, maxNodes: number, maxDepth: number): void {
-  const ACTIVE = -1;
-  const tooDeep = (): never => {
+  new ExpansionCheck(maxNodes, maxDepth).visit(root, 0);
+}
+
+/** `size` of a node whose expansion is being counted. */
+const ACTIVE = -1;
+
+// Indexed loops and no per-node closures: this walk visits every node, mostly in cold code.
+class ExpansionCheck {
+  private readonly maxNodes: number;
+  private readonly maxDepth: number;
+
+  constructor(maxNodes: number, maxDepth: number) {
+    this.maxNodes = maxNodes;
+    this.maxDepth = maxDepth;
+  }
+
+  private tooDeep(): never {
     throw new YamlLimitError(
-      `The document is nested deeper than ${maxDepth} levels when aliases are expanded`,
+      `The document is nested deeper than ${this.maxDepth} levels when aliases are expanded`,
     );
-  };
-  const visit = (node: Node, depth: number): number => {
+  }
+
+  /** The expanded node count of `node` at `depth`; sets its `size` and `height`. */
+  visit(node: Node, depth: number): number {
     if (node.kind === "scalar") return 1;
     if (node.size === ACTIVE) {
       throw new YamlLimitError("The document contains a collection that includes itself");
     }
     if (node.size > 0) {
-      if (depth + node.height > maxDepth) tooDeep();
+      if (depth + node.height > this.maxDepth) this.tooDeep();
       return node.size;
     }
-    if (depth + 1 > maxDepth) tooDeep();
+    if (depth + 1 > this.maxDepth) this.tooDeep();
     node.size = ACTIVE;
     let total = 1;
+    // Scalars have height 0, so only collections raise the tallest child.
     let tallest = 0;
-    const add = (child: Node): void => {
-      total += visit(child, depth + 1);
-      if (total > maxNodes) {
-        throw new YamlLimitError(`The document expands to more than ${maxNodes} nodes through aliases`);
+    if (node.kind === "sequence") {
+      const items = node.items;
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i] as Node;
+        total = this.add(total, item, depth);
+        if (item.height > tallest) tallest = item.height;
       }
-      if (child.kind !== "scalar" && child.height > tallest) tallest = child.height;
-    };
-    if (node.kind === "sequence") { for (const item of node.items) add(item); }
-    else {
-      for (const [k, v] of node.pairs) {
-        add(k);
+    } else {
+      const pairs = node.pairs;
+      for (let i = 0; i < pairs.length; i++) {
+        const pair = pairs[i] as [Node, Node];
+        const k = pair[0], v = pair[1];
+        total = this.add(total, k, depth);
+        if (k.height > tallest) tallest = k.height;
         // The reference removes a merge key before following it, so a mapping merging itself
         // (directly or through a list) does not expand forever.
         if (k.kind === "scalar" && k.tag === TAG.merge) {
           if (v.kind === "mapping" && v.size === ACTIVE) continue;
           if (v.kind === "sequence") {
             total += 1;
-            for (const item of v.items) if (item.size !== ACTIVE) add(item);
+            const items = v.items;
+            for (let j = 0; j < items.length; j++) {
+              const item = items[j] as Node;
+              if (item.size === ACTIVE) continue;
+              total = this.add(total, item, depth);
+              if (item.height > tallest) tallest = item.height;
+            }
             continue;
           }
         }
-        add(v);
+        total = this.add(total, v, depth);
+        if (v.height > tallest) tallest = v.height;
       }
     }
     node.size = total;
     node.height = tallest + 1;
     return total;
-  };
-  visit(root, 0);
+  }
+
+  /** `total` plus the expanded count of a child of a node at `depth`, within the node limit. */
+  private add(total: number, child: Node, depth: number): number {
+    total += this.visit(child, depth + 1);
+    if (total > this.maxNodes) {
+      throw new YamlLimitError(`The document expands to more than ${this.maxNodes} nodes through aliases`);
+    }
+    return total;
+  }
 }
 
 /** Where a node sits: a key text (`.key`) or a sequence index (`[i]`) after its parent's path. */
@@ -161,7 +197,8 @@ export class Constructor {
     if (node.flags & NodeFlag.Constructed) return node.value as YamlValue;
     let value: YamlValue;
     if (node.kind === "scalar") {
-      value = this.scalar(node);
+      // Most scalars are strings, whose value is their text.
+      value = node.tag === TAG.str ? node.text : this.scalar(node);
       if (notes) this.note(node, parent, segment, value);
     } else {
       // Merge keys can make a mapping contain itself, which the limits did not see.
@@ -187,6 +224,8 @@ export class Constructor {
   private note(node: Node, parent: string, segment: Segment | null, value: YamlValue): void {
     if (node.flags & NodeFlag.Noted) return;
     node.flags |= NodeFlag.Noted;
+    // Both notes below need one of these (collections are never plain-implicit).
+    if (node.explicitTag === null && !node.plainImplicit) return;
     if (node.explicitTag !== null && !CORE_TAGS.has(node.explicitTag)) {
       this.notes.push({
         code: "yaml-version-ambiguous",
@@ -268,8 +307,12 @@ export class Constructor {
 
   private sequence(node: SequenceNode, path: string): YamlValue {
     switch (node.tag) {
-      case TAG.seq:
-        return node.items.map((item, i) => this.construct(item, path, i));
+      case TAG.seq: {
+        const items = node.items;
+        const values: YamlValue[] = [];
+        for (let i = 0; i < items.length; i++) values.push(this.construct(items[i] as Node, path, i));
+        return values;
+      }
       case TAG.omap:
       case TAG.pairs: {
         const pairs = node.items.map((item, i): [YamlKey, YamlValue] => {
@@ -297,12 +340,14 @@ export class Constructor {
     if (node.tag === TAG.map || node.tag === TAG.set) {
       this.flatten(node);
       const map = new YamlMap();
-      const original = this.ownPairs.get(node);
+      const original = this.ownPairs.size === 0 ? undefined : this.ownPairs.get(node);
       // Repeats among the mapping's own pairs are duplicates; overriding merged pairs is not.
       // Without merge keys every pair is the mapping's own, and a repeat leaves the size unchanged.
       const own = original === undefined ? null : new Map<string, [Node, Node]>();
-      for (const pair of node.pairs) {
-        const [kn, vn] = pair;
+      const pairs = node.pairs;
+      for (let i = 0; i < pairs.length; i++) {
+        const pair = pairs[i] as [Node, Node];
+        const kn = pair[0], vn = pair[1];
         const key = this.key(kn);
         const text = typeof key === "string" ? key : keyText(key);
         this.note(kn, path, text, key);
@@ -333,6 +378,8 @@ export class Constructor {
   /** A mapping key: any scalar; collections cannot be keys (the reference needs hashable keys). */
   private key(node: Node): YamlKey {
     const key = this.construct(node, "", null, false);
+    // A scalar node always makes a scalar; only other nodes need the type test.
+    if (node.kind === "scalar") return key as YamlKey;
     if (Array.isArray(key) || key instanceof YamlMap || key instanceof YamlSet || key instanceof YamlPairs) {
       this.fail("A collection cannot be a mapping key", node);
     }
@@ -347,7 +394,9 @@ export class Constructor {
   private flatten(node: MappingNode): void {
     if (node.flags & NodeFlag.Flattened) return;
     let merges = false;
-    for (const [k] of node.pairs) {
+    const pairs = node.pairs;
+    for (let i = 0; i < pairs.length; i++) {
+      const k = (pairs[i] as [Node, Node])[0];
       if (k.kind === "scalar" && (k.tag === TAG.merge || k.tag === TAG.value)) merges = true;
     }
     node.flags |= NodeFlag.Flattened;

@@ -29,6 +29,8 @@ export interface YamlLoadOptions {
 
 /** Characters the reference refuses anywhere in a YAML stream. */
 const NON_PRINTABLE = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+/** Anything but printable ASCII: text without it (most text) needs no Unicode-aware check. */
+const NOT_ASCII_PRINTABLE = /[^\t\n\r\x20-\x7e]/;
 
 /**
  * Loads one YAML document. Never throws for any input: syntax errors, refused tags, several
@@ -49,7 +51,7 @@ export function loadYaml(text: string, options: YamlLoadOptions = {}): YamlLoadR
   const maxDepth = options.maxDepth ?? 512;
   const maxNodes = options.maxNodes ?? 1_000_000;
   try {
-    const bad = NON_PRINTABLE.exec(text);
+    const bad = NOT_ASCII_PRINTABLE.test(text) ? NON_PRINTABLE.exec(text) : null;
     if (bad !== null) {
       const { line, column } = position(text, bad.index);
       throw new YamlSyntaxError(
@@ -58,11 +60,12 @@ export function loadYaml(text: string, options: YamlLoadOptions = {}): YamlLoadR
         column,
       );
     }
-    const root = composeDocument(text, { maxDepth, maxNodes });
-    if (root === null) return { ok: true, value: null, notes: [] };
-    checkExpansion(root, maxNodes, maxDepth);
+    const doc = composeDocument(text, { maxDepth, maxNodes });
+    if (doc === null) return { ok: true, value: null, notes: [] };
+    // A tree (no aliases) cannot exceed the limits that composing it already enforced.
+    if (doc.aliases) checkExpansion(doc.root, maxNodes, maxDepth);
     const constructor = new Constructor(maxNodes);
-    const value = constructor.construct(root, "$", null);
+    const value = constructor.construct(doc.root, "$", null);
     return { ok: true, value, notes: constructor.notes };
   } catch (e) {
     if (e instanceof YamlSyntaxError) {

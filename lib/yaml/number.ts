@@ -193,23 +193,24 @@ export function constructYamlInt(text: string): bigint | null {
   return magnitude === null ? null : sign * magnitude;
 }
 
+const PLAIN_DECIMAL = /^[-+]?[1-9][0-9]*$/;
+
 /** `[-+]?[1-9][0-9]*` of at most 4300 digits: the common case, read without the general path. */
 function isPlainDecimal(text: string): boolean {
-  let i = text.charCodeAt(0) === 0x2b || text.charCodeAt(0) === 0x2d ? 1 : 0;
-  const first = text.charCodeAt(i);
-  if (!(first >= 0x31 && first <= 0x39) || text.length - i > MAX_DECIMAL_DIGITS) return false;
-  for (i++; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
+  const sign = text.charCodeAt(0) === 0x2b || text.charCodeAt(0) === 0x2d ? 1 : 0;
+  return text.length - sign <= MAX_DECIMAL_DIGITS && PLAIN_DECIMAL.test(text);
 }
+
+const SIMPLE_FLOAT = /^[-+]?[0-9]+\.[0-9]*$/;
 
 /**
  * The YAML 1.1 float constructor of the reference applied to scalar text (`.inf`, `.nan`, base
  * 60, underscores ignored, case-insensitive). Returns null where the reference fails.
  */
 export function constructYamlFloat(text: string): number | null {
+  // The common `[-+]digits.digits` needs none of the steps below: `Number` reads it as Python's
+  // `float` does, sign and all (the sign of a zero included).
+  if (SIMPLE_FLOAT.test(text)) return Number(text);
   let v = text.replaceAll("_", "").toLowerCase();
   if (v.length === 0) return null;
   const sign = v[0] === "-" ? -1 : 1;

@@ -7,7 +7,6 @@
  */
 
 import { constructYamlFloat, constructYamlInt, formatFloat } from "./number.ts";
-import { matchPython } from "./types.ts";
 
 /** Tag URIs of the YAML type repository. */
 export const TAG = {
@@ -46,30 +45,80 @@ const YAML_11 = /^(?:!|&|\*)$/;
  * line feed).
  */
 export function resolvePlainTag(text: string): string {
-  const c = text.length === 0 ? "" : text[0] as string;
-  if (c === "") return TAG.null;
-  // Cheap guards first: most scalars are plain words, and each pattern compiles on first use.
+  if (text.length === 0) return TAG.null;
+  // The first character picks the few patterns that can match; most scalars are words that none
+  // can, and each pattern compiles on first use.
   const short = text.length <= 6;
-  if (short && "yYnNtTfFoO".includes(c) && matchPython(BOOL_11, text)) return TAG.bool;
-  const numeric = "-+0123456789.".includes(c) && onlyChars(text, NUMBER_CHARS);
-  if (numeric && text.includes(".") && matchPython(FLOAT_11, text)) return TAG.float;
-  if (numeric && c !== "." && matchPython(INT_11, text)) return TAG.int;
-  if (c === "<" && matchPython(MERGE_11, text)) return TAG.merge;
-  if (short && "~nN".includes(c) && matchPython(NULL_11, text)) return TAG.null;
-  if (text.length >= 10 && text[4] === "-" && "0123456789".includes(c) && matchPython(TIMESTAMP_11, text)) {
-    return TAG.timestamp;
+  switch (text.charCodeAt(0)) {
+    case 0x79: // y
+    case 0x59: // Y
+    case 0x74: // t
+    case 0x54: // T
+    case 0x66: // f
+    case 0x46: // F
+    case 0x6f: // o
+    case 0x4f: // O
+      return short && testPython(BOOL_11, text) ? TAG.bool : TAG.str;
+    case 0x6e: // n
+    case 0x4e: // N
+      if (short && testPython(BOOL_11, text)) return TAG.bool;
+      return short && testPython(NULL_11, text) ? TAG.null : TAG.str;
+    case 0x7e: // ~
+      return short && testPython(NULL_11, text) ? TAG.null : TAG.str;
+    case 0x2d: // -
+    case 0x2b: // +
+    case 0x2e: // .
+      return numberTag(text) ?? TAG.str;
+    case 0x30:
+    case 0x31:
+    case 0x32:
+    case 0x33:
+    case 0x34:
+    case 0x35:
+    case 0x36:
+    case 0x37:
+    case 0x38:
+    case 0x39: {
+      const tag = numberTag(text);
+      if (tag !== null) return tag;
+      if (text.length >= 10 && text.charCodeAt(4) === 0x2d && testPython(TIMESTAMP_11, text)) {
+        return TAG.timestamp;
+      }
+      return TAG.str;
+    }
+    case 0x3c: // <
+      return testPython(MERGE_11, text) ? TAG.merge : TAG.str;
+    case 0x3d: // =
+      return testPython(VALUE_11, text) ? TAG.value : TAG.str;
+    case 0x21: // !
+    case 0x26: // &
+    case 0x2a: // *
+      return testPython(YAML_11, text) ? TAG.yaml : TAG.str;
   }
-  if (c === "=" && matchPython(VALUE_11, text)) return TAG.value;
-  if ("!&*".includes(c) && matchPython(YAML_11, text)) return TAG.yaml;
   return TAG.str;
 }
 
-/** Every character an integer or float of §2.12 (or the core schema) can contain. */
-const NUMBER_CHARS = "0123456789_:.+-eEbxoabcdefABCDEFinINtTFsyY\n";
+/**
+ * Whether `pattern` matches as Python's `re.match(r"^…$", text)` does (its `$` also matches just
+ * before a final line feed); `test` rather than `exec`, as no match array is needed.
+ */
+function testPython(pattern: RegExp, text: string): boolean {
+  return pattern.test(text) || (text.endsWith("\n") && pattern.test(text.slice(0, -1)));
+}
 
-function onlyChars(text: string, allowed: string): boolean {
-  for (let i = 0; i < text.length; i++) if (!allowed.includes(text[i] as string)) return false;
-  return true;
+/** The float or int tag of text that starts like a number, or null. */
+function numberTag(text: string): string | null {
+  if (!onlyNumberChars(text)) return null;
+  if (text.includes(".") && testPython(FLOAT_11, text)) return TAG.float;
+  if (text.charCodeAt(0) !== 0x2e && testPython(INT_11, text)) return TAG.int;
+  return null;
+}
+
+/** Text made only of the characters an integer or float of §2.12 (or the core schema) can contain. */
+const NUMBER_TEXT = /^[0-9_:.+\-eEbxoabcdefABCDEFinINtTFsyY\n]*$/;
+
+function onlyNumberChars(text: string): boolean {
+  return NUMBER_TEXT.test(text);
 }
 
 /** What a YAML 1.2 core-schema reader makes of a plain scalar. */
@@ -87,16 +136,47 @@ const CORE_NAN = /^\.(?:nan|NaN|NAN)$/;
 
 /** Reads a plain scalar with the YAML 1.2 core schema. */
 export function resolveCore(text: string): CoreValue {
-  if (text.length > 5 && !onlyChars(text, NUMBER_CHARS)) return text;
-  if (CORE_NULL.test(text)) return null;
-  if (CORE_TRUE.test(text)) return true;
-  if (CORE_FALSE.test(text)) return false;
-  if (CORE_INT.test(text)) return BigInt(text.startsWith("+") ? text.slice(1) : text);
-  if (CORE_OCT.test(text)) return BigInt(text);
-  if (CORE_HEX.test(text)) return BigInt(text);
-  if (CORE_FLOAT.test(text)) return Number(text);
-  if (CORE_INF.test(text)) return text.startsWith("-") ? -Infinity : Infinity;
-  if (CORE_NAN.test(text)) return NaN;
+  if (text.length === 0) return null;
+  if (text.length > 5 && !onlyNumberChars(text)) return text;
+  // The first character rules out all but a few patterns; they are tried in the schema's order.
+  switch (text.charCodeAt(0)) {
+    case 0x7e: // ~
+    case 0x6e: // n
+    case 0x4e: // N
+      return CORE_NULL.test(text) ? null : text;
+    case 0x74: // t
+    case 0x54: // T
+      return CORE_TRUE.test(text) ? true : text;
+    case 0x66: // f
+    case 0x46: // F
+      return CORE_FALSE.test(text) ? false : text;
+    case 0x2d: // -
+    case 0x2b: // +
+      if (CORE_INT.test(text)) return BigInt(text.startsWith("+") ? text.slice(1) : text);
+      if (CORE_FLOAT.test(text)) return Number(text);
+      if (CORE_INF.test(text)) return text.startsWith("-") ? -Infinity : Infinity;
+      return text;
+    case 0x2e: // .
+      if (CORE_FLOAT.test(text)) return Number(text);
+      if (CORE_INF.test(text)) return Infinity;
+      if (CORE_NAN.test(text)) return NaN;
+      return text;
+    case 0x30:
+    case 0x31:
+    case 0x32:
+    case 0x33:
+    case 0x34:
+    case 0x35:
+    case 0x36:
+    case 0x37:
+    case 0x38:
+    case 0x39:
+      if (CORE_INT.test(text)) return BigInt(text);
+      if (CORE_OCT.test(text)) return BigInt(text);
+      if (CORE_HEX.test(text)) return BigInt(text);
+      if (CORE_FLOAT.test(text)) return Number(text);
+      return text;
+  }
   return text;
 }
 
@@ -106,6 +186,11 @@ const SHARED_FLOAT = /^[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?$/;
 
 /** First characters of the core schema's non-string scalars. */
 const CORE_FIRST = "-+.0123456789~nNtTfF";
+const CORE_FIRST_SET = (() => {
+  const set = new Uint8Array(128);
+  for (let i = 0; i < CORE_FIRST.length; i++) set[CORE_FIRST.charCodeAt(i)] = 1;
+  return set;
+})();
 
 /** Plain scalars that the YAML 1.1 specification lists as booleans but the reference reads as strings. */
 function isSpecBoolean(text: string): boolean {
@@ -156,7 +241,11 @@ export function plainAmbiguity(
   // Fast answers for the common cases: a string whose first character cannot start a core
   // null, boolean or number; core null and booleans; decimal integers and floats in the forms
   // both schemas share.
-  if (tag === TAG.str && !CORE_FIRST.includes(text[0] ?? "")) return null;
+  if (tag === TAG.str) {
+    const c = text.charCodeAt(0);
+    // `includes("")` is true, so an empty text goes on to the full comparison.
+    if (text.length !== 0 && !(c < 128 && CORE_FIRST_SET[c] === 1)) return null;
+  }
   if (tag === TAG.null) return null;
   if (tag === TAG.bool && "tTfF".includes(text[0] ?? "")) return null;
   if (tag === TAG.int && SHARED_INT.test(text)) return null;

@@ -56,23 +56,35 @@ export const TOKEN_NAMES: readonly string[] = [
   "a scalar",
 ];
 
-/** One token. Positions are 0-based. */
+/**
+ * One token. Positions are 0-based. Tags and directives carry more ({@link TagToken},
+ * {@link DirectiveToken}); the common tokens stay small, as thousands are made per document.
+ */
 export interface Token {
   type: T;
   line: number;
   column: number;
   /** Scalar text, anchor or alias name, tag suffix, directive name. */
   value: string;
-  /** Scalar: written plain. */
-  plain: boolean;
-  /** Scalar style: "" plain, "'", '"', "|", ">". */
+  /** Scalar style: "" plain, "'", '"', "|", ">"; "" for other tokens. */
   style: string;
-  /** Tag handle (null for verbatim and lone `!`); `%TAG` handle. */
+}
+
+/** A {@link T.Tag} token. */
+export interface TagToken extends Token {
+  /** Tag handle (null for verbatim and lone `!`). */
   handle: string | null;
-  /** `%YAML` major and minor; `%TAG` prefix in `value2`. */
+}
+
+/** A {@link T.Directive} token. */
+export interface DirectiveToken extends Token {
+  /** `%TAG` handle. */
+  handle: string | null;
+  /** `%YAML` major and minor version. */
   major: number;
   minor: number;
-  value2: string;
+  /** `%TAG` prefix. */
+  prefix: string;
 }
 
 /** A syntax error at a position (0-based). */
@@ -95,9 +107,12 @@ interface SimpleKey {
   index: number;
   line: number;
   column: number;
+  /** The flow level the key was found at. */
+  level: number;
 }
 
 const NUL = 0, TAB = 9, LF = 10, CR = 13, SP = 32, NEL = 0x85, LS = 0x2028, PS = 0x2029, BOM = 0xfeff;
+const HASH = 0x23;
 
 /** `\0 \r \n NEL LS PS` */
 function isBreakZ(c: number): boolean {
@@ -121,15 +136,50 @@ function isWordChar(c: number): boolean {
 function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
-const URI_CHARS = "-;/?:@&=+$,_.!~*'()[]%";
+
+/** A lookup table of the ASCII characters in `chars`. */
+function asciiSet(chars: string): Uint8Array {
+  const set = new Uint8Array(128);
+  for (let i = 0; i < chars.length; i++) set[chars.charCodeAt(i)] = 1;
+  return set;
+}
+const URI_CHARS = asciiSet(
+  "-;/?:@&=+$,_.!~*'()[]%0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+);
 function isUriChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ||
-    (c < 128 && URI_CHARS.includes(String.fromCharCode(c)));
+  return c < 128 && URI_CHARS[c] === 1;
 }
 /** Characters that cannot start a plain scalar (unless followed by a non-space, for `-?:`). */
-const PLAIN_INDICATORS = "-?:,[]{}#&*!|>'\"%@`";
+const PLAIN_INDICATORS = asciiSet("-?:,[]{}#&*!|>'\"%@`");
+/** ASCII characters that always start a plain scalar: printable, neither blank nor indicator. */
+const PLAIN_FIRST = (() => {
+  const set = new Uint8Array(128);
+  for (let c = 0x21; c < 0x7f; c++) if (PLAIN_INDICATORS[c] === 0) set[c] = 1;
+  return set;
+})();
 /** Characters allowed right after an anchor or alias name. */
-const AFTER_ANCHOR = "?:,]}%@`";
+const AFTER_ANCHOR = asciiSet("?:,]}%@`");
+
+// Sticky patterns for the runs of characters that make up most of a document. A regex scans a
+// run natively; a loop over its characters runs interpreted at first, and being hot it is then
+// compiled and recompiled by the optimizing tiers, which costs more than the scan in a process
+// that loads a few files. Each pattern matches the empty string, so `runEnd` never fails.
+const PLAIN_BLOCK_RUN = /(?:[^\0 \t\r\n\x85\u2028\u2029:]|:(?![\0 \t\r\n\x85\u2028\u2029]))*/y;
+const PLAIN_FLOW_RUN = /(?:[^\0 \t\r\n\x85\u2028\u2029:,?[\]{}]|:(?![\0 \t\r\n\x85\u2028\u2029,[\]{}]))*/y;
+const QUOTED_RUN = /[^'"\\\0 \t\r\n\x85\u2028\u2029]*/y;
+const LINE_REST = /[^\0\r\n\x85\u2028\u2029]*/y;
+const WORD_RUN = /[0-9A-Za-z_-]*/y;
+const SPACE_RUN = / */y;
+const SPACE_TAB_RUN = /[ \t]*/y;
+/** Text in which every UTF-16 unit is one code point and one column (no surrogates, no BOM). */
+const WIDE_CHAR = /[\ud800-\udfff\ufeff]/;
+
+/** Where the run of `pattern` (sticky, matching the empty string) that starts at `from` ends. */
+function runEnd(pattern: RegExp, src: string, from: number): number {
+  pattern.lastIndex = from;
+  pattern.test(src);
+  return pattern.lastIndex;
+}
 
 const SIMPLE_ESCAPES: Record<string, string> = {
   "0": "\0",
@@ -156,33 +206,50 @@ const HEX_ESCAPES: Record<string, number> = { "x": 2, "u": 4, "U": 8 };
 /** Turns YAML text into tokens on demand. */
 export class Scanner {
   private readonly src: string;
+  /** No surrogates and no BOM: each UTF-16 unit is one code point and one column. */
+  private readonly narrow: boolean;
   private pos = 0;
   private index = 0;
   private line = 0;
   private column = 0;
   private done = false;
   private flowLevel = 0;
+  /**
+   * The token queue is `tokens[head..tail)`; an index instead of `shift()`, and the array is
+   * reused from the start once drained.
+   */
   private tokens: Token[] = [];
+  private head = 0;
+  private tail = 0;
   private tokensTaken = 0;
   private indent = -1;
   private indents: number[] = [];
   private allowSimpleKey = true;
-  private possibleSimpleKeys = new Map<number, SimpleKey>();
+  /**
+   * The possible simple keys: at most one per flow level, in increasing level (and so token
+   * number) order, as keys are only saved at the current level and removed before it drops.
+   */
+  private simpleKeys: SimpleKey[] = [];
+  /**
+   * The token number of the earliest possible simple key (−1 for none) as of the last fetch.
+   * Between fetches the position does not move, so no key goes stale and `peek` needs to scan
+   * only when the queue is empty or its head is that key.
+   */
+  private nextKey = -1;
 
   /** `text` must already be free of non-printable characters (see `load.ts`). */
   constructor(text: string) {
     this.src = text + "\0";
-    this.tokens.push(this.token(T.StreamStart, this.line, this.column));
+    this.narrow = !WIDE_CHAR.test(text);
+    this.push(this.token(T.StreamStart, this.line, this.column));
   }
 
   // --- public interface --------------------------------------------------------------------
 
   /** The next token, without consuming it. */
   peek(): Token {
-    if (this.tokens.length === 0 || this.possibleSimpleKeys.size !== 0) {
-      while (this.needMoreTokens()) this.fetchMoreTokens();
-    }
-    return this.tokens[0] as Token;
+    if (this.head === this.tail || this.tokensTaken === this.nextKey) this.fill();
+    return this.tokens[this.head] as Token;
   }
 
   /** Whether the next token has the given kind. */
@@ -193,9 +260,30 @@ export class Scanner {
   /** Consumes the next token. */
   next(): Token {
     const t = this.peek();
-    this.tokens.shift();
-    this.tokensTaken++;
+    this.skip();
     return t;
+  }
+
+  /** Consumes the token that {@link Scanner.peek} just returned (peeking again would give it again). */
+  skip(): void {
+    this.head++;
+    this.tokensTaken++;
+    if (this.head === this.tail) this.head = this.tail = 0;
+  }
+
+  // --- token queue -------------------------------------------------------------------------
+
+  private push(t: Token): void {
+    this.tokens[this.tail++] = t;
+  }
+
+  /** Inserts a token `at` places after the head of the queue. */
+  private insert(at: number, t: Token): void {
+    const tokens = this.tokens;
+    const i = this.head + at;
+    for (let j = this.tail; j > i; j--) tokens[j] = tokens[j - 1] as Token;
+    tokens[i] = t;
+    this.tail++;
   }
 
   // --- character access --------------------------------------------------------------------
@@ -208,36 +296,60 @@ export class Scanner {
     return this.src.slice(this.pos, this.pos + length);
   }
 
-  /** Advances by `length` UTF-16 units, counting lines and code-point columns. */
+  /**
+   * Advances by `length` UTF-16 units that hold no line break (breaks are consumed by
+   * `scanLineBreak`), counting code points and columns.
+   */
   private forward(length = 1): void {
+    if (this.narrow) {
+      this.pos += length;
+      this.index += length;
+      this.column += length;
+      return;
+    }
     const src = this.src;
-    for (let i = 0; i < length; i++) {
-      const c = src.charCodeAt(this.pos++);
-      if (c === LF || c === NEL || c === LS || c === PS || (c === CR && src.charCodeAt(this.pos) !== LF)) {
-        this.line++;
-        this.column = 0;
-        this.index++;
-      } else if ((c & 0xfc00) !== 0xdc00) {
-        // A low surrogate completes a code point already counted; the BOM has no width.
+    const end = this.pos + length;
+    for (let p = this.pos; p < end; p++) {
+      const c = src.charCodeAt(p);
+      // A low surrogate completes a code point already counted; the BOM has no width.
+      if ((c & 0xfc00) !== 0xdc00) {
         this.index++;
         if (c !== BOM) this.column++;
       }
     }
+    this.pos = end;
+  }
+
+  /** Advances over the spaces at the current position; returns how many there were. */
+  private skipSpaces(): number {
+    const src = this.src;
+    let p = this.pos;
+    while (src.charCodeAt(p) === SP) p++;
+    const n = p - this.pos;
+    // A space is one unit, one code point and one column in any text.
+    this.pos = p;
+    this.index += n;
+    this.column += n;
+    return n;
+  }
+
+  /** Whether a line break is at the current position. */
+  private atBreak(): boolean {
+    const c = this.src.charCodeAt(this.pos);
+    return c === LF || c === CR || c === NEL || c === LS || c === PS;
+  }
+
+  /** Whether a `---` or `...` marker followed by a blank starts at the current position. */
+  private atDocumentMarker(): boolean {
+    const src = this.src;
+    const p = this.pos;
+    const c = src.charCodeAt(p);
+    return (c === 0x2d || c === 0x2e) && src.charCodeAt(p + 1) === c && src.charCodeAt(p + 2) === c &&
+      isBlankZ(this.ch(3));
   }
 
   private token(type: T, line: number, column: number, value = ""): Token {
-    return {
-      type,
-      line,
-      column,
-      value,
-      plain: false,
-      style: "",
-      handle: null,
-      major: 0,
-      minor: 0,
-      value2: "",
-    };
+    return { type, line, column, value, style: "" };
   }
 
   private error(message: string): never {
@@ -246,27 +358,39 @@ export class Scanner {
 
   // --- token fetching ----------------------------------------------------------------------
 
-  private needMoreTokens(): boolean {
-    if (this.done) return false;
-    if (this.tokens.length === 0) return true;
-    this.staleSimpleKeys();
-    return this.nextPossibleSimpleKey() === this.tokensTaken;
+  /**
+   * Fetches tokens until the head of the queue is settled: the queue is not empty and no
+   * possible simple key starts at its head (a key would put a KEY token before it).
+   */
+  private fill(): void {
+    while (!this.done) {
+      if (this.head !== this.tail) {
+        this.staleSimpleKeys();
+        if (this.nextPossibleSimpleKey() !== this.tokensTaken) break;
+      }
+      this.fetchMoreTokens();
+    }
+    this.nextKey = this.nextPossibleSimpleKey();
   }
 
   private fetchMoreTokens(): void {
     this.scanToNextToken();
     this.staleSimpleKeys();
-    this.unwindIndent(this.column);
-    const c = this.ch();
-    if (c === NUL) return this.fetchStreamEnd();
-    if (c === 0x25 /* % */ && this.column === 0) return this.fetchDirective();
-    if (c === 0x2d /* - */ && this.checkDocumentIndicator("---")) {
-      return this.fetchDocumentIndicator(T.DocumentStart);
-    }
-    if (c === 0x2e /* . */ && this.checkDocumentIndicator("...")) {
-      return this.fetchDocumentIndicator(T.DocumentEnd);
-    }
+    if (this.indent > this.column) this.unwindIndent(this.column);
+    const c = this.src.charCodeAt(this.pos);
     switch (c) {
+      case NUL:
+        return this.fetchStreamEnd();
+      case 0x25: // %
+        if (this.column === 0) return this.fetchDirective();
+        break;
+      case 0x2d: // -
+        if (this.column === 0 && this.atDocumentMarker()) return this.fetchDocumentIndicator(T.DocumentStart);
+        if (isBlankZ(this.ch(1))) return this.fetchBlockEntry();
+        break;
+      case 0x2e: // .
+        if (this.column === 0 && this.atDocumentMarker()) return this.fetchDocumentIndicator(T.DocumentEnd);
+        break;
       case 0x5b: // [
         return this.fetchFlowCollectionStart(T.FlowSequenceStart);
       case 0x7b: // {
@@ -277,39 +401,58 @@ export class Scanner {
         return this.fetchFlowCollectionEnd(T.FlowMappingEnd);
       case 0x2c: // ,
         return this.fetchFlowEntry();
+      case 0x3f: // ?
+        if (this.flowLevel !== 0 || isBlankZ(this.ch(1))) return this.fetchKey();
+        break;
+      case 0x3a: // :
+        if (this.flowLevel !== 0 || isBlankZ(this.ch(1))) return this.fetchValue();
+        break;
+      case 0x2a: // *
+        return this.fetchAnchor(T.Alias);
+      case 0x26: // &
+        return this.fetchAnchor(T.Anchor);
+      case 0x21: // !
+        return this.fetchTag();
+      case 0x7c: // |
+        if (this.flowLevel === 0) return this.fetchBlockScalar(false);
+        break;
+      case 0x3e: // >
+        if (this.flowLevel === 0) return this.fetchBlockScalar(true);
+        break;
+      case 0x27: // '
+        return this.fetchFlowScalar(false);
+      case 0x22: // "
+        return this.fetchFlowScalar(true);
     }
-    if (c === 0x2d && isBlankZ(this.ch(1))) return this.fetchBlockEntry();
-    if (c === 0x3f /* ? */ && (this.flowLevel !== 0 || isBlankZ(this.ch(1)))) return this.fetchKey();
-    if (c === 0x3a /* : */ && (this.flowLevel !== 0 || isBlankZ(this.ch(1)))) return this.fetchValue();
-    if (c === 0x2a /* * */) return this.fetchAnchor(T.Alias);
-    if (c === 0x26 /* & */) return this.fetchAnchor(T.Anchor);
-    if (c === 0x21 /* ! */) return this.fetchTag();
-    if (c === 0x7c /* | */ && this.flowLevel === 0) return this.fetchBlockScalar(false);
-    if (c === 0x3e /* > */ && this.flowLevel === 0) return this.fetchBlockScalar(true);
-    if (c === 0x27 /* ' */) return this.fetchFlowScalar(false);
-    if (c === 0x22 /* " */) return this.fetchFlowScalar(true);
-    if (this.checkPlain()) return this.fetchPlain();
+    // Most tokens are plain scalars that start with a character that starts no other token.
+    if ((c < 128 && PLAIN_FIRST[c] === 1) || this.checkPlain()) return this.fetchPlain();
     this.error(`Found ${describeChar(c)}, which cannot start any token`);
   }
 
   // --- simple keys -------------------------------------------------------------------------
 
-  private nextPossibleSimpleKey(): number | null {
-    let min: number | null = null;
-    for (const key of this.possibleSimpleKeys.values()) {
-      if (min === null || key.tokenNumber < min) min = key.tokenNumber;
+  /** The token number of the earliest possible simple key, or −1. */
+  private nextPossibleSimpleKey(): number {
+    const keys = this.simpleKeys;
+    let min = -1;
+    for (let i = 0; i < keys.length; i++) {
+      const n = (keys[i] as SimpleKey).tokenNumber;
+      if (min === -1 || n < min) min = n;
     }
     return min;
   }
 
   private staleSimpleKeys(): void {
-    if (this.possibleSimpleKeys.size === 0) return;
-    for (const [level, key] of this.possibleSimpleKeys) {
+    const keys = this.simpleKeys;
+    if (keys.length === 0) return;
+    let kept = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as SimpleKey;
       if (key.line !== this.line || this.index - key.index > 1024) {
         if (key.required) this.missingColon(key);
-        this.possibleSimpleKeys.delete(level);
-      }
+      } else keys[kept++] = key;
     }
+    keys.length = kept;
   }
 
   private missingColon(key: SimpleKey): never {
@@ -320,21 +463,28 @@ export class Scanner {
     const required = this.flowLevel === 0 && this.indent === this.column;
     if (this.allowSimpleKey) {
       this.removeSimpleKey();
-      this.possibleSimpleKeys.set(this.flowLevel, {
-        tokenNumber: this.tokensTaken + this.tokens.length,
+      this.simpleKeys.push({
+        tokenNumber: this.tokensTaken + this.tail - this.head,
         required,
         index: this.index,
         line: this.line,
         column: this.column,
+        level: this.flowLevel,
       });
     }
   }
 
+  /** The possible simple key at the current flow level, or undefined. */
+  private currentSimpleKey(): SimpleKey | undefined {
+    const top = this.simpleKeys[this.simpleKeys.length - 1];
+    return top !== undefined && top.level === this.flowLevel ? top : undefined;
+  }
+
   private removeSimpleKey(): void {
-    const key = this.possibleSimpleKeys.get(this.flowLevel);
+    const key = this.currentSimpleKey();
     if (key !== undefined) {
       if (key.required) this.missingColon(key);
-      this.possibleSimpleKeys.delete(this.flowLevel);
+      this.simpleKeys.pop();
     }
   }
 
@@ -344,7 +494,7 @@ export class Scanner {
     if (this.flowLevel !== 0) return;
     while (this.indent > column) {
       this.indent = this.indents.pop() as number;
-      this.tokens.push(this.token(T.BlockEnd, this.line, this.column));
+      this.push(this.token(T.BlockEnd, this.line, this.column));
     }
   }
 
@@ -363,8 +513,8 @@ export class Scanner {
     this.unwindIndent(-1);
     this.removeSimpleKey();
     this.allowSimpleKey = false;
-    this.possibleSimpleKeys.clear();
-    this.tokens.push(this.token(T.StreamEnd, this.line, this.column));
+    this.simpleKeys.length = 0;
+    this.push(this.token(T.StreamEnd, this.line, this.column));
     this.done = true;
   }
 
@@ -372,11 +522,7 @@ export class Scanner {
     this.unwindIndent(-1);
     this.removeSimpleKey();
     this.allowSimpleKey = false;
-    this.tokens.push(this.scanDirective());
-  }
-
-  private checkDocumentIndicator(marker: string): boolean {
-    return this.column === 0 && this.prefix(3) === marker && isBlankZ(this.ch(3));
+    this.push(this.scanDirective());
   }
 
   private fetchDocumentIndicator(type: T): void {
@@ -385,7 +531,7 @@ export class Scanner {
     this.allowSimpleKey = false;
     const t = this.token(type, this.line, this.column);
     this.forward(3);
-    this.tokens.push(t);
+    this.push(t);
   }
 
   private fetchFlowCollectionStart(type: T): void {
@@ -394,7 +540,7 @@ export class Scanner {
     this.allowSimpleKey = true;
     const t = this.token(type, this.line, this.column);
     this.forward();
-    this.tokens.push(t);
+    this.push(t);
   }
 
   private fetchFlowCollectionEnd(type: T): void {
@@ -404,7 +550,7 @@ export class Scanner {
     this.allowSimpleKey = false;
     const t = this.token(type, this.line, this.column);
     this.forward();
-    this.tokens.push(t);
+    this.push(t);
   }
 
   private fetchFlowEntry(): void {
@@ -412,52 +558,52 @@ export class Scanner {
     this.removeSimpleKey();
     const t = this.token(T.FlowEntry, this.line, this.column);
     this.forward();
-    this.tokens.push(t);
+    this.push(t);
   }
 
   private fetchBlockEntry(): void {
     if (this.flowLevel === 0) {
       if (!this.allowSimpleKey) this.error("A sequence entry is not allowed here");
       if (this.addIndent(this.column)) {
-        this.tokens.push(this.token(T.BlockSequenceStart, this.line, this.column));
+        this.push(this.token(T.BlockSequenceStart, this.line, this.column));
       }
     }
     this.allowSimpleKey = true;
     this.removeSimpleKey();
     const t = this.token(T.BlockEntry, this.line, this.column);
     this.forward();
-    this.tokens.push(t);
+    this.push(t);
   }
 
   private fetchKey(): void {
     if (this.flowLevel === 0) {
       if (!this.allowSimpleKey) this.error("A mapping key is not allowed here");
       if (this.addIndent(this.column)) {
-        this.tokens.push(this.token(T.BlockMappingStart, this.line, this.column));
+        this.push(this.token(T.BlockMappingStart, this.line, this.column));
       }
     }
     this.allowSimpleKey = this.flowLevel === 0;
     this.removeSimpleKey();
     const t = this.token(T.Key, this.line, this.column);
     this.forward();
-    this.tokens.push(t);
+    this.push(t);
   }
 
   private fetchValue(): void {
-    const key = this.possibleSimpleKeys.get(this.flowLevel);
+    const key = this.currentSimpleKey();
     if (key !== undefined) {
-      this.possibleSimpleKeys.delete(this.flowLevel);
+      this.simpleKeys.pop();
       const at = key.tokenNumber - this.tokensTaken;
-      this.tokens.splice(at, 0, this.token(T.Key, key.line, key.column));
+      this.insert(at, this.token(T.Key, key.line, key.column));
       if (this.flowLevel === 0 && this.addIndent(key.column)) {
-        this.tokens.splice(at, 0, this.token(T.BlockMappingStart, key.line, key.column));
+        this.insert(at, this.token(T.BlockMappingStart, key.line, key.column));
       }
       this.allowSimpleKey = false;
     } else {
       if (this.flowLevel === 0) {
         if (!this.allowSimpleKey) this.error("A mapping value is not allowed here");
         if (this.addIndent(this.column)) {
-          this.tokens.push(this.token(T.BlockMappingStart, this.line, this.column));
+          this.push(this.token(T.BlockMappingStart, this.line, this.column));
         }
       }
       this.allowSimpleKey = this.flowLevel === 0;
@@ -465,7 +611,7 @@ export class Scanner {
     }
     const t = this.token(T.Value, this.line, this.column);
     this.forward();
-    this.tokens.push(t);
+    this.push(t);
   }
 
   private fetchAnchor(type: T.Alias | T.Anchor): void {
@@ -474,47 +620,46 @@ export class Scanner {
     const what = type === T.Alias ? "an alias" : "an anchor";
     const line = this.line, column = this.column;
     this.forward();
-    let length = 0;
-    while (isWordChar(this.ch(length))) length++;
+    const length = runEnd(WORD_RUN, this.src, this.pos) - this.pos;
     if (length === 0) {
       this.error(`Expected a letter, digit, "-" or "_" in ${what}, found ${describeChar(this.ch())}`);
     }
     const name = this.prefix(length);
     this.forward(length);
     const c = this.ch();
-    if (!isBlankZ(c) && !(c < 128 && AFTER_ANCHOR.includes(String.fromCharCode(c)))) {
+    if (!isBlankZ(c) && !(c < 128 && AFTER_ANCHOR[c] === 1)) {
       this.error(`Expected a letter, digit, "-" or "_" in ${what}, found ${describeChar(c)}`);
     }
-    this.tokens.push(this.token(type, line, column, name));
+    this.push(this.token(type, line, column, name));
   }
 
   private fetchTag(): void {
     this.saveSimpleKey();
     this.allowSimpleKey = false;
-    this.tokens.push(this.scanTag());
+    this.push(this.scanTag());
   }
 
   private fetchBlockScalar(folded: boolean): void {
     this.allowSimpleKey = true;
     this.removeSimpleKey();
-    this.tokens.push(this.scanBlockScalar(folded));
+    this.push(this.scanBlockScalar(folded));
   }
 
   private fetchFlowScalar(double: boolean): void {
     this.saveSimpleKey();
     this.allowSimpleKey = false;
-    this.tokens.push(this.scanFlowScalar(double));
+    this.push(this.scanFlowScalar(double));
   }
 
   private fetchPlain(): void {
     this.saveSimpleKey();
     this.allowSimpleKey = false;
-    this.tokens.push(this.scanPlain());
+    this.push(this.scanPlain());
   }
 
   private checkPlain(): boolean {
     const c = this.ch();
-    const indicator = c < 128 && PLAIN_INDICATORS.includes(String.fromCharCode(c));
+    const indicator = c < 128 && PLAIN_INDICATORS[c] === 1;
     if (!isBlankZ(c) && !indicator) return true;
     return !isBlankZ(this.ch(1)) && (c === 0x2d || (this.flowLevel === 0 && (c === 0x3f || c === 0x3a)));
   }
@@ -522,30 +667,38 @@ export class Scanner {
   // --- scanners ----------------------------------------------------------------------------
 
   private scanToNextToken(): void {
-    if (this.index === 0 && this.ch() === BOM) this.forward();
+    const src = this.src;
+    if (this.index === 0 && src.charCodeAt(0) === BOM) this.forward();
     for (;;) {
-      while (this.ch() === SP) this.forward();
-      if (this.ch() === 0x23 /* # */) {
-        while (!isBreakZ(this.ch())) this.forward();
-      }
-      if (this.scanLineBreak() !== "") {
-        if (this.flowLevel === 0) this.allowSimpleKey = true;
-      } else return;
+      if (src.charCodeAt(this.pos) === SP) this.skipSpaces();
+      if (src.charCodeAt(this.pos) === HASH) this.forward(runEnd(LINE_REST, src, this.pos) - this.pos);
+      if (!this.atBreak()) return;
+      this.scanLineBreak();
+      if (this.flowLevel === 0) this.allowSimpleKey = true;
     }
   }
 
-  private scanDirective(): Token {
+  private scanDirective(): DirectiveToken {
     const line = this.line, column = this.column;
     this.forward();
-    let length = 0;
-    while (isWordChar(this.ch(length))) length++;
+    const length = runEnd(WORD_RUN, this.src, this.pos) - this.pos;
     if (length === 0) this.error(`Expected a directive name, found ${describeChar(this.ch())}`);
     const name = this.prefix(length);
     this.forward(length);
     if (!isSpaceZ(this.ch())) this.error(`Unexpected ${describeChar(this.ch())} in a directive name`);
-    const t = this.token(T.Directive, line, column, name);
+    const t: DirectiveToken = {
+      type: T.Directive,
+      line,
+      column,
+      value: name,
+      style: "",
+      handle: null,
+      major: 0,
+      minor: 0,
+      prefix: "",
+    };
     if (name === "YAML") {
-      while (this.ch() === SP) this.forward();
+      this.skipSpaces();
       t.major = this.scanVersionNumber();
       if (this.ch() !== 0x2e) {
         this.error(`Expected "." in the %YAML version, found ${describeChar(this.ch())}`);
@@ -554,21 +707,19 @@ export class Scanner {
       t.minor = this.scanVersionNumber();
       if (!isSpaceZ(this.ch())) this.error(`Unexpected ${describeChar(this.ch())} after the %YAML version`);
     } else if (name === "TAG") {
-      while (this.ch() === SP) this.forward();
+      this.skipSpaces();
       t.handle = this.scanTagHandle("directive");
       if (this.ch() !== SP) {
         this.error(`Expected a space after the %TAG handle, found ${describeChar(this.ch())}`);
       }
-      while (this.ch() === SP) this.forward();
-      t.value2 = this.scanTagUri("directive");
+      this.skipSpaces();
+      t.prefix = this.scanTagUri("directive");
       if (!isSpaceZ(this.ch())) this.error(`Unexpected ${describeChar(this.ch())} after the %TAG prefix`);
     } else {
-      while (!isBreakZ(this.ch())) this.forward();
+      this.forward(runEnd(LINE_REST, this.src, this.pos) - this.pos);
     }
-    while (this.ch() === SP) this.forward();
-    if (this.ch() === 0x23) {
-      while (!isBreakZ(this.ch())) this.forward();
-    }
+    this.skipSpaces();
+    if (this.ch() === HASH) this.forward(runEnd(LINE_REST, this.src, this.pos) - this.pos);
     if (!isBreakZ(this.ch())) {
       this.error(`Expected a comment or a line break after a directive, found ${describeChar(this.ch())}`);
     }
@@ -585,8 +736,15 @@ export class Scanner {
     return value;
   }
 
-  private scanTag(): Token {
-    const t = this.token(T.Tag, this.line, this.column);
+  private scanTag(): TagToken {
+    const t: TagToken = {
+      type: T.Tag,
+      line: this.line,
+      column: this.column,
+      value: "",
+      style: "",
+      handle: null,
+    };
     const c = this.ch(1);
     if (c === 0x3c /* < */) {
       this.forward(2);
@@ -713,10 +871,8 @@ export class Scanner {
     if (!isSpaceZ(this.ch())) {
       this.error(`Expected a chomping or indentation indicator, found ${describeChar(this.ch())}`);
     }
-    while (this.ch() === SP) this.forward();
-    if (this.ch() === 0x23) {
-      while (!isBreakZ(this.ch())) this.forward();
-    }
+    this.skipSpaces();
+    if (this.ch() === HASH) this.forward(runEnd(LINE_REST, this.src, this.pos) - this.pos);
     if (!isBreakZ(this.ch())) {
       this.error(
         `Expected a comment or a line break after a block scalar header, found ${describeChar(this.ch())}`,
@@ -726,17 +882,16 @@ export class Scanner {
 
     let minIndent = this.indent + 1;
     if (minIndent < 1) minIndent = 1;
-    let breaks: string[];
+    // Line breaks are kept joined: each is one or more units, so "" means none.
+    let breaks: string;
     let indent: number;
     if (increment === null) {
-      breaks = [];
+      breaks = "";
       let maxIndent = 0;
-      while (this.ch() === SP || isBreak(this.ch())) {
-        if (this.ch() !== SP) breaks.push(this.scanLineBreak());
-        else {
-          this.forward();
-          if (this.column > maxIndent) maxIndent = this.column;
-        }
+      for (;;) {
+        if (this.skipSpaces() !== 0 && this.column > maxIndent) maxIndent = this.column;
+        if (isBreak(this.ch())) breaks += this.scanLineBreak();
+        else break;
       }
       indent = Math.max(minIndent, maxIndent);
     } else {
@@ -744,35 +899,48 @@ export class Scanner {
       breaks = this.scanBlockScalarBreaks(indent);
     }
 
+    const src = this.src;
     let text = "";
     let lineBreak = "";
     while (this.column === indent && this.ch() !== NUL) {
-      text += breaks.join("");
-      const leadingNonSpace = this.ch() !== SP && this.ch() !== TAB;
-      let length = 0;
-      while (!isBreakZ(this.ch(length))) length++;
-      text += this.prefix(length);
-      this.forward(length);
+      text += breaks;
+      const first = this.ch();
+      const leadingNonSpace = first !== SP && first !== TAB;
+      const end = runEnd(LINE_REST, src, this.pos);
+      text += src.slice(this.pos, end);
+      this.forward(end - this.pos);
       lineBreak = this.scanLineBreak();
       breaks = this.scanBlockScalarBreaks(indent);
-      if (this.column === indent && this.ch() !== NUL) {
-        if (folded && lineBreak === "\n" && leadingNonSpace && this.ch() !== SP && this.ch() !== TAB) {
-          if (breaks.length === 0) text += " ";
+      const next = this.ch();
+      if (this.column === indent && next !== NUL) {
+        if (folded && lineBreak === "\n" && leadingNonSpace && next !== SP && next !== TAB) {
+          if (breaks === "") text += " ";
         } else text += lineBreak;
       } else break;
     }
     if (chomping !== false) text += lineBreak;
-    if (chomping === true) text += breaks.join("");
+    if (chomping === true) text += breaks;
     t.value = text;
     return t;
   }
 
-  private scanBlockScalarBreaks(indent: number): string[] {
-    const breaks: string[] = [];
-    while (this.column < indent && this.ch() === SP) this.forward();
+  /** Consumes the spaces of the current line up to column `indent`. */
+  private skipIndentation(indent: number): void {
+    const n = Math.min(runEnd(SPACE_RUN, this.src, this.pos) - this.pos, indent - this.column);
+    if (n > 0) {
+      this.pos += n;
+      this.index += n;
+      this.column += n;
+    }
+  }
+
+  /** The line breaks (joined) of empty lines inside a block scalar. */
+  private scanBlockScalarBreaks(indent: number): string {
+    let breaks = "";
+    this.skipIndentation(indent);
     while (isBreak(this.ch())) {
-      breaks.push(this.scanLineBreak());
-      while (this.column < indent && this.ch() === SP) this.forward();
+      breaks += this.scanLineBreak();
+      this.skipIndentation(indent);
     }
     return breaks;
   }
@@ -784,7 +952,7 @@ export class Scanner {
     this.forward();
     let text = this.scanFlowScalarNonSpaces(double, t);
     while (this.ch() !== quote) {
-      text += this.scanFlowScalarSpaces(double, t);
+      text += this.scanFlowScalarSpaces(t);
       text += this.scanFlowScalarNonSpaces(double, t);
     }
     this.forward();
@@ -793,17 +961,13 @@ export class Scanner {
   }
 
   private scanFlowScalarNonSpaces(double: boolean, start: Token): string {
+    const src = this.src;
     let out = "";
     for (;;) {
-      let length = 0;
-      for (;;) {
-        const c = this.ch(length);
-        if (c === 0x27 || c === 0x22 || c === 0x5c || isBlankZ(c)) break;
-        length++;
-      }
-      if (length > 0) {
-        out += this.prefix(length);
-        this.forward(length);
+      const end = runEnd(QUOTED_RUN, src, this.pos);
+      if (end !== this.pos) {
+        out += src.slice(this.pos, end);
+        this.forward(end - this.pos);
       }
       const c = this.ch();
       if (!double && c === 0x27 && this.ch(1) === 0x27) {
@@ -839,7 +1003,7 @@ export class Scanner {
           this.forward(hexLength);
         } else if (isBreak(this.ch())) {
           this.scanLineBreak();
-          out += this.scanFlowScalarBreaks(start).join("");
+          out += this.scanFlowScalarBreaks(start);
         } else {
           this.error(`Unknown escape ${describeChar(this.ch())} in a double-quoted scalar`);
         }
@@ -847,12 +1011,10 @@ export class Scanner {
     }
   }
 
-  private scanFlowScalarSpaces(double: boolean, start: Token): string {
-    void double;
-    let length = 0;
-    while (this.ch(length) === SP || this.ch(length) === TAB) length++;
-    const whitespace = this.prefix(length);
-    this.forward(length);
+  private scanFlowScalarSpaces(start: Token): string {
+    const end = runEnd(SPACE_TAB_RUN, this.src, this.pos);
+    const whitespace = this.src.slice(this.pos, end);
+    this.forward(end - this.pos);
     const c = this.ch();
     if (c === NUL) {
       this.error(
@@ -862,67 +1024,47 @@ export class Scanner {
     if (isBreak(c)) {
       const lineBreak = this.scanLineBreak();
       const breaks = this.scanFlowScalarBreaks(start);
-      let out = "";
-      if (lineBreak !== "\n") out += lineBreak;
-      else if (breaks.length === 0) out += " ";
-      return out + breaks.join("");
+      if (lineBreak !== "\n") return lineBreak + breaks;
+      return breaks === "" ? " " : breaks;
     }
     return whitespace;
   }
 
-  private scanFlowScalarBreaks(start: Token): string[] {
-    const breaks: string[] = [];
+  /** The line breaks (joined) of the empty lines that continue a quoted scalar. */
+  private scanFlowScalarBreaks(start: Token): string {
+    let breaks = "";
     for (;;) {
-      const p = this.prefix(3);
-      if ((p === "---" || p === "...") && isBlankZ(this.ch(3))) {
+      if (this.atDocumentMarker()) {
         this.error(
           `Found a document marker inside the quoted scalar that starts at line ${start.line + 1}, column ${
             start.column + 1
           }`,
         );
       }
-      while (this.ch() === SP || this.ch() === TAB) this.forward();
-      if (isBreak(this.ch())) breaks.push(this.scanLineBreak());
+      this.forward(runEnd(SPACE_TAB_RUN, this.src, this.pos) - this.pos);
+      if (isBreak(this.ch())) breaks += this.scanLineBreak();
       else return breaks;
     }
   }
 
   private scanPlain(): Token {
     const t = this.token(T.Scalar, this.line, this.column);
-    t.plain = true;
+    const src = this.src;
     const indent = this.indent + 1;
     let text = "";
     let spaces = "";
+    const flow = this.flowLevel !== 0;
     for (;;) {
-      if (this.ch() === 0x23) break;
-      let length = 0;
-      for (;;) {
-        const c = this.ch(length);
-        if (isBlankZ(c)) break;
-        if (c === 0x3a) {
-          const n = this.ch(length + 1);
-          if (
-            isBlankZ(n) ||
-            (this.flowLevel !== 0 && (n === 0x2c || n === 0x5b || n === 0x5d || n === 0x7b || n === 0x7d))
-          ) {
-            break;
-          }
-        }
-        if (
-          this.flowLevel !== 0 &&
-          (c === 0x2c || c === 0x3f || c === 0x5b || c === 0x5d || c === 0x7b || c === 0x7d)
-        ) {
-          break;
-        }
-        length++;
-      }
-      if (length === 0) break;
+      const start = this.pos;
+      if (src.charCodeAt(start) === HASH) break;
+      const end = runEnd(flow ? PLAIN_FLOW_RUN : PLAIN_BLOCK_RUN, src, start);
+      if (end === start) break;
       this.allowSimpleKey = false;
       text += spaces;
-      text += this.prefix(length);
-      this.forward(length);
+      text += src.slice(start, end);
+      this.forward(end - start);
       const more = this.scanPlainSpaces();
-      if (more === null || this.ch() === 0x23 || (this.flowLevel === 0 && this.column < indent)) break;
+      if (more === null || src.charCodeAt(this.pos) === HASH || (!flow && this.column < indent)) break;
       spaces = more;
     }
     t.value = text;
@@ -931,47 +1073,40 @@ export class Scanner {
 
   /** The folded whitespace after a plain word, or null when the scalar cannot continue. */
   private scanPlainSpaces(): string | null {
-    let length = 0;
-    while (this.ch(length) === SP) length++;
-    const whitespace = this.prefix(length);
-    this.forward(length);
-    const c = this.ch();
-    if (isBreak(c)) {
-      const lineBreak = this.scanLineBreak();
-      this.allowSimpleKey = true;
+    const src = this.src;
+    const start = this.pos;
+    if (src.charCodeAt(start) === SP) this.skipSpaces();
+    if (!this.atBreak()) return this.pos === start ? null : this.src.slice(start, this.pos);
+    const lineBreak = this.scanLineBreak();
+    this.allowSimpleKey = true;
+    if (this.atDocumentMarker()) return null;
+    let breaks = "";
+    for (;;) {
+      if (src.charCodeAt(this.pos) === SP) this.skipSpaces();
+      if (!this.atBreak()) break;
+      breaks += this.scanLineBreak();
       if (this.atDocumentMarker()) return null;
-      const breaks: string[] = [];
-      while (this.ch() === SP || isBreak(this.ch())) {
-        if (this.ch() === SP) this.forward();
-        else {
-          breaks.push(this.scanLineBreak());
-          if (this.atDocumentMarker()) return null;
-        }
-      }
-      let out = "";
-      if (lineBreak !== "\n") out += lineBreak;
-      else if (breaks.length === 0) out += " ";
-      out += breaks.join("");
-      return out === "" ? null : out;
     }
-    return whitespace === "" ? null : whitespace;
-  }
-
-  private atDocumentMarker(): boolean {
-    const p = this.prefix(3);
-    return (p === "---" || p === "...") && isBlankZ(this.ch(3));
+    if (lineBreak !== "\n") return lineBreak + breaks;
+    return breaks === "" ? " " : breaks;
   }
 
   /** Consumes one line break and returns it normalised (CR LF, CR, NEL → LF), or "". */
   private scanLineBreak(): string {
-    const c = this.ch();
-    if (c === CR || c === LF || c === NEL) {
-      if (c === CR && this.ch(1) === LF) this.forward(2);
-      else this.forward();
+    const c = this.src.charCodeAt(this.pos);
+    if (c === LF || c === CR || c === NEL) {
+      const length = c === CR && this.src.charCodeAt(this.pos + 1) === LF ? 2 : 1;
+      this.pos += length;
+      this.index += length;
+      this.line++;
+      this.column = 0;
       return "\n";
     }
     if (c === LS || c === PS) {
-      this.forward();
+      this.pos++;
+      this.index++;
+      this.line++;
+      this.column = 0;
       return String.fromCharCode(c);
     }
     return "";

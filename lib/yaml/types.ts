@@ -138,6 +138,9 @@ export class YamlPairs {
   }
 }
 
+/** Maps with at most this many entries find string keys by searching their entries. */
+const SMALL_MAP = 8;
+
 /**
  * An ordered mapping. Keys are compared as the reference's dictionaries compare them: numerically
  * equal numbers are the same key (`1`, `1.0` and `true`), strings by content. Assigning an
@@ -153,10 +156,13 @@ export class YamlPairs {
  */
 export class YamlMap {
   #entries: [YamlKey, YamlValue][] = [];
-  /** Position of each string key (the common case, looked up without building an identity). */
-  #strings = new Map<string, number>();
-  /** Position of each other key, by {@link keyIdentity}. */
-  #others = new Map<string, number>();
+  /**
+   * Position of each string key, built once the map outgrows {@link SMALL_MAP}: most maps are
+   * smaller, and searching a few entries costs less than building and hashing into a `Map`.
+   */
+  #strings: Map<string, number> | null = null;
+  /** Position of each other key, by {@link keyIdentity}; created on first use (most maps have none). */
+  #others: Map<string, number> | null = null;
 
   /** Builds a map from entries, later repeats overwriting earlier ones. */
   constructor(entries?: Iterable<readonly [YamlKey, YamlValue]>) {
@@ -169,7 +175,15 @@ export class YamlMap {
   }
 
   #position(key: YamlKey): number | undefined {
-    return typeof key === "string" ? this.#strings.get(key) : this.#others.get(keyIdentity(key));
+    if (typeof key !== "string") {
+      return this.#others === null ? undefined : this.#others.get(keyIdentity(key));
+    }
+    if (this.#strings !== null) return this.#strings.get(key);
+    const entries = this.#entries;
+    for (let i = 0; i < entries.length; i++) {
+      if ((entries[i] as YamlEntry)[0] === key) return i;
+    }
+    return undefined;
   }
 
   /** The value stored under `key`, or undefined. */
@@ -186,12 +200,33 @@ export class YamlMap {
   /** Sets `key`; an existing key keeps its position (and key object), a new one is appended. */
   set(key: YamlKey, value: YamlValue): this {
     const i = this.#position(key);
-    if (i === undefined) {
-      if (typeof key === "string") this.#strings.set(key, this.#entries.length);
-      else this.#others.set(keyIdentity(key), this.#entries.length);
-      this.#entries.push([key, value]);
-    } else (this.#entries[i] as [YamlKey, YamlValue])[1] = value;
+    if (i === undefined) this.#append(key, value);
+    else (this.#entries[i] as [YamlKey, YamlValue])[1] = value;
     return this;
+  }
+
+  /** Appends an entry for a key not present yet, indexing it. */
+  #append(key: YamlKey, value: YamlValue): void {
+    const entries = this.#entries;
+    const i = entries.length;
+    entries.push([key, value]);
+    if (typeof key !== "string") (this.#others ??= new Map()).set(keyIdentity(key), i);
+    else if (this.#strings !== null) this.#strings.set(key, i);
+    else if (entries.length > SMALL_MAP) this.#reindex();
+  }
+
+  /** Rebuilds the key indexes from the entries. */
+  #reindex(): void {
+    const entries = this.#entries;
+    const strings = entries.length > SMALL_MAP ? new Map<string, number>() : null;
+    let others: Map<string, number> | null = null;
+    for (let j = 0; j < entries.length; j++) {
+      const k = (entries[j] as YamlEntry)[0];
+      if (typeof k !== "string") (others ??= new Map()).set(keyIdentity(k), j);
+      else if (strings !== null) strings.set(k, j);
+    }
+    this.#strings = strings;
+    this.#others = others;
   }
 
   /** Removes `key`; returns whether it was present. */
@@ -199,12 +234,7 @@ export class YamlMap {
     const i = this.#position(key);
     if (i === undefined) return false;
     this.#entries.splice(i, 1);
-    this.#strings.clear();
-    this.#others.clear();
-    this.#entries.forEach(([k], j) => {
-      if (typeof k === "string") this.#strings.set(k, j);
-      else this.#others.set(keyIdentity(k), j);
-    });
+    this.#reindex();
     return true;
   }
 

@@ -353,3 +353,143 @@ Deno.test("loader merges a large mapping without exhausting the call stack", () 
   const root = load(`a: &a {${keys}}\nb: {<<: *a, z: 0}\n`) as YamlMap;
   assert.equal((root.get("b") as YamlMap).size, 200_001);
 });
+
+/** A loading result as comparable text: values by type, shared collections by id, notes, failures. */
+function snapshot(r: YamlLoadResult): string {
+  if (!r.ok) return JSON.stringify(r);
+  const ids = new Map<object, number>();
+  const enc = (v: YamlValue): unknown => {
+    if (typeof v === "bigint") return `int ${v}`;
+    if (typeof v === "number") return `float ${Object.is(v, -0) ? "-0" : v}`;
+    if (v === null || typeof v !== "object") return v;
+    if (v instanceof YamlTimestamp) return `timestamp ${v.text}`;
+    if (v instanceof YamlBinary) return `binary ${Array.from(v.bytes)}`;
+    const seen = ids.get(v);
+    if (seen !== undefined) return `ref ${seen}`;
+    ids.set(v, ids.size);
+    if (Array.isArray(v)) return v.map(enc);
+    if (v instanceof YamlMap) return { map: v.entries().map(([k, x]) => [enc(k), enc(x)]) };
+    if (v instanceof YamlSet) return { set: v.members.map(enc) };
+    return { [v.tag]: v.pairs.map(([k, x]) => [enc(k), enc(x)]) };
+  };
+  return JSON.stringify({ value: enc(r.value), notes: r.notes });
+}
+
+/** Single-line scalars of every kind a block document may hold, comments included. */
+const blockScalarArb = fc.constantFrom(
+  "v",
+  "a b",
+  "x # c",
+  "a#b",
+  "a:b",
+  "-x",
+  ":x",
+  "?x",
+  "1",
+  "1.5",
+  "0x1F",
+  "1e3",
+  "No",
+  "~",
+  "2001-12-14",
+  "'q'",
+  "'it''s'",
+  "''",
+  '"d"',
+  '"a # b"',
+  '"a\\tb"',
+  "<<",
+  "=",
+);
+
+/**
+ * Well-nested block documents (as lines), with the odd comment and blank line: values on the
+ * key's line, empty, or below it (a sequence there sometimes indentless).
+ */
+const blockTreeArb: fc.Arbitrary<string[]> = fc.letrec((tie) => ({
+  node: fc.oneof({ depthSize: "small" }, tie("mapping"), tie("sequence")),
+  mapping: fc.array(
+    fc.tuple(blockScalarArb, fc.oneof(blockScalarArb, fc.constant(""), tie("node"), tie("sequence"))),
+    { minLength: 1, maxLength: 4 },
+  ).map((pairs) =>
+    pairs.flatMap(([key, value], i) => {
+      if (typeof value === "string") return [value === "" ? `${key}:` : `${key}: ${value}`];
+      const lines = value as string[];
+      const indent = i % 2 === 1 && lines[0]?.startsWith("-") ? "" : "  ";
+      return [`${key}:  # comment`, ...lines.map((line) => indent + line)];
+    })
+  ),
+  sequence: fc.array(fc.option(tie("node"), { nil: undefined }), { minLength: 1, maxLength: 4 }).map((
+    entries,
+  ) =>
+    entries.flatMap((inner, i) => {
+      if (inner === undefined) return [i % 2 === 0 ? "- v" : "-"];
+      const [first, ...rest] = inner as string[];
+      return i % 3 === 2
+        ? ["-", ...(inner as string[]).map((line) => "  " + line)]
+        : [`- ${first}`, ...rest.map((line) => "  " + line), ""];
+    })
+  ),
+})).node as fc.Arbitrary<string[]>;
+
+/** Block documents, mostly well formed, some with a line shifted, dropped or added. */
+const blockDocumentArb: fc.Arbitrary<string> = fc.tuple(
+  blockTreeArb,
+  fc.nat(),
+  fc.constantFrom("keep", "indent", "dedent", "drop", "insert"),
+  fc.constantFrom("- w", "k: w", "w", "# c", "  k: w", "---", "--- k: w", "... #", "-"),
+).map(([lines, at, edit, extra]) => {
+  const i = at % lines.length;
+  const out = [...lines];
+  if (edit === "indent") out[i] = " " + out[i];
+  else if (edit === "dedent") out[i] = (out[i] as string).replace(/^ /, "");
+  else if (edit === "drop") out.splice(i, 1);
+  else if (edit === "insert") out.splice(i, 0, extra);
+  return out.join("\n") + "\n";
+});
+
+Deno.test("loader reads block documents through its fast path exactly as through its full parser", () => {
+  // A leading BOM changes nothing for the reference, but it sends a document past the loader's
+  // fast path for plain block documents; both readings must agree, failures and positions too.
+  const same = (text: string, options?: { maxDepth: number; maxNodes: number }): void => {
+    const fast = snapshot(loadYaml(text, options));
+    assert.equal(fast, snapshot(loadYaml("\ufeff" + text, options)), JSON.stringify(text));
+  };
+  const examples = [
+    "# settings\nname: demo\nport: 8080\nratio: 2.5\nflags: [a]\n",
+    "a:\n  b: 1\n  c:\n  - x\n  - y: 2\n    z: 'q'\nd: \"e\"\n",
+    "- a\n-\n  - b\n- c: 1\n  d:\n- - e\n  - f\n",
+    "a:\n- 1\n- 2\nb: 3\n",
+    "a:\n  # comment\n\n  b: 1\nc:   # comment\nd: ''\ne: 'it''s'\n",
+    "enabled: yes\nmode: 0x0A\nsize: 1e3\nkey: y\nnull: ~\n<<:\n  m: 1\n",
+    "a: 1\na: 2\n1: x\n1.0: y\n",
+    "a: x # c\nb: 'x' #c\nc: \"x\"#c\n",
+    "a:\n-\nb: 1\n",
+    "<<:\nk: v\n",
+    "<<:\n- a: 1\n-\n",
+    "<<:\n  - a: 1\n  - 'x'\n",
+    "a: x\n  continued\n",
+    "a: x\n# comment\n  b: 1\n",
+    "a:\n  - 1\n  b: 2\n",
+    "- a: 1\n   b: 2\n",
+    "a: b: c\n",
+    "k: " + "1".repeat(5000) + "\n",
+    "k".repeat(1030) + ": v\n",
+    "a: 1\n---\nb: 2\n",
+    "a: 'open\n",
+    "  a: 1\nb: 2\n",
+    "k:\n" + Array.from({ length: 30 }, (_, i) => " ".repeat(i + 1) + "k:").join("\n") + " v\n",
+  ];
+  for (const text of examples) {
+    same(text);
+    same(text, { maxDepth: 3, maxNodes: 12 });
+  }
+  fc.assert(
+    // (A document that starts with a BOM already has one: a second would be text.)
+    fc.property(
+      fc.oneof(blockDocumentArb, yamlDocumentArb.filter((text) => !text.startsWith("\ufeff"))),
+      (text) => same(text),
+    ),
+    { numRuns: propertyRuns() * 5 },
+  );
+});
