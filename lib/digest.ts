@@ -112,14 +112,22 @@ export class AdaptiveSha256 {
   }
 }
 
+/** What a {@link HashThread} computes over one input. */
+export interface ThreadDigests {
+  /** SHA-256, 64 lowercase hex digits. */
+  readonly sha256: string;
+  /** CRC-32 (the zip polynomial), as an unsigned integer. */
+  readonly crc32: number;
+}
+
 /** Entries at least this large are worth hashing on a {@link HashThread}. */
 export const THREAD_DIGEST_BYTES = 128 * 1024 * 1024;
 
 /** Size of each buffer that carries bytes to the {@link HashThread}. */
-export const HASH_THREAD_BUFFER_BYTES = 1024 * 1024;
+export const HASH_THREAD_BUFFER_BYTES = 4 * 1024 * 1024;
 const PIECE_BYTES = HASH_THREAD_BUFFER_BYTES;
 /** Buffers in flight at most: bounds the memory the thread adds while absorbing jitter. */
-const PIECES = 8;
+const PIECES = 6;
 
 /**
  * The hashing thread's program. It is given as source text (a Blob URL) rather than as a module
@@ -127,22 +135,27 @@ const PIECES = 8;
  */
 const THREAD_SOURCE = `
 import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
 let hash = createHash("sha256");
+let crc = 0;
 self.onmessage = (event) => {
   const m = event.data;
   if (m.buffer !== undefined) {
-    hash.update(new Uint8Array(m.buffer, m.offset, m.length));
+    const bytes = new Uint8Array(m.buffer, m.offset, m.length);
+    hash.update(bytes);
+    crc = crc32(bytes, crc) >>> 0;
     self.postMessage({ buffer: m.buffer }, [m.buffer]);
   } else {
-    self.postMessage({ hex: hash.digest("hex") });
+    self.postMessage({ sha256: hash.digest("hex"), crc32: crc });
     hash = createHash("sha256");
+    crc = 0;
   }
 };
 `;
 
 /**
- * SHA-256 of large inputs on a worker thread, so that the calling thread can decode (read,
- * inflate, CRC) the next bytes while the previous ones are hashed: on two cores a large deflated
+ * SHA-256 and CRC-32 of large inputs on a worker thread, so that the calling thread can decode
+ * (read, inflate) the next bytes while the previous ones are hashed: on two cores a large deflated
  * member is then checked at close to the speed of inflating it alone. Bytes travel in a small
  * pool of buffers that are transferred to the thread and back, never cloned, so memory stays at
  * a few MiB however large the input. Inputs are hashed one after the other: {@link update} them,
@@ -168,7 +181,7 @@ export class HashThread {
   readonly #lent = new Set<ArrayBufferLike>();
   #made = 0;
   #waiting: { resolve: (b: ArrayBuffer) => void; reject: (e: unknown) => void } | null = null;
-  #finishing: { resolve: (hex: string) => void; reject: (e: unknown) => void } | null = null;
+  #finishing: { resolve: (d: ThreadDigests) => void; reject: (e: unknown) => void } | null = null;
   #failure: Error | null = null;
   #closed = false;
 
@@ -180,13 +193,13 @@ export class HashThread {
     } finally {
       URL.revokeObjectURL(url);
     }
-    this.#worker.onmessage = (event: MessageEvent<{ buffer?: ArrayBuffer; hex?: string }>) => {
-      const { buffer, hex } = event.data;
+    this.#worker.onmessage = (event: MessageEvent<{ buffer?: ArrayBuffer } & Partial<ThreadDigests>>) => {
+      const { buffer, sha256, crc32 } = event.data;
       if (buffer !== undefined) this.#release(buffer);
-      else if (hex !== undefined) {
+      else if (sha256 !== undefined && crc32 !== undefined) {
         const finishing = this.#finishing;
         this.#finishing = null;
-        finishing?.resolve(hex);
+        finishing?.resolve({ sha256, crc32 });
       }
     };
     this.#worker.onerror = (event: ErrorEvent) => {
@@ -265,12 +278,17 @@ export class HashThread {
     }
   }
 
-  /** Finishes the current input: 64 lowercase hex digits. The thread is then ready for the next. */
-  async hex(): Promise<string> {
+  /** Finishes the current input: its digests. The thread is then ready for the next input. */
+  async finish(): Promise<ThreadDigests> {
     this.#check();
-    const done = new Promise<string>((resolve, reject) => (this.#finishing = { resolve, reject }));
+    const done = new Promise<ThreadDigests>((resolve, reject) => (this.#finishing = { resolve, reject }));
     this.#worker.postMessage({});
     return await done;
+  }
+
+  /** Finishes the current input: its SHA-256 as 64 lowercase hex digits (see {@link finish}). */
+  async hex(): Promise<string> {
+    return (await this.finish()).sha256;
   }
 
   /** Ends the thread (idempotent); pending calls fail. */

@@ -103,3 +103,27 @@ Deno.test("HashThread takes a borrowed buffer as it is and takes back one that w
     thread.close();
   }
 });
+
+Deno.test("HashThread works in a process with no permission at all", async () => {
+  const digest = new URL("../lib/digest.ts", import.meta.url).href;
+  const script = `import { HashThread } from ${JSON.stringify(digest)};
+const t = new HashThread();
+await t.update(new TextEncoder().encode("abc"));
+console.log(await t.hex());
+t.close();`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--no-config", "--no-lock", "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = out.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(script));
+  await writer.close();
+  const r = await out.output();
+  assert.equal(new TextDecoder().decode(r.stderr), "");
+  assert.equal(
+    new TextDecoder().decode(r.stdout),
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n",
+  );
+});

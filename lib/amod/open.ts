@@ -87,6 +87,11 @@ export interface ReadOptions {
   readonly reuseBuffers?: boolean;
   /** Lends the buffers a deflated member is inflated into (archives; see `DecodeOptions`). */
   readonly lender?: OutputLender;
+  /**
+   * Computes the CRC-32 elsewhere (archives; see `DecodeOptions`). Tree packages have no CRC-32:
+   * they never call it.
+   */
+  readonly crc?: () => Promise<number>;
 }
 
 /** An open snapshot. Close it when done; every read of its content goes through it. */
@@ -392,6 +397,7 @@ export async function openArchiveSource(
         ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
         reuseBuffers: options.reuseBuffers === true,
         ...(options.lender === undefined ? {} : { lender: options.lender }),
+        ...(options.crc === undefined ? {} : { crc: options.crc }),
       };
       if (options.readAhead === true) return await decodeEntry(ahead.source, entry.zip, sink, decodeOptions);
       // A plain read sees the file as it is now (restore re-checks what it extracts, §6.6).

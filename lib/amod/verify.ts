@@ -14,7 +14,14 @@
 
 import type { Code } from "../report/codes.ts";
 import { compareCodePoints, type Problem, problem, type ReportCore, reportCore } from "../report/report.ts";
-import { AdaptiveSha256, createSha256, HashThread, sha256Hex, THREAD_DIGEST_BYTES } from "../digest.ts";
+import {
+  AdaptiveSha256,
+  createSha256,
+  HashThread,
+  sha256Hex,
+  THREAD_DIGEST_BYTES,
+  type ThreadDigests,
+} from "../digest.ts";
 import { collisionKey, hasControlCharacter, hasDrivePrefix, normalizePath } from "../names.ts";
 import type { ZipLimits } from "../zip/limits.ts";
 import { formatMode, type Inventory, type Manifest, parseInventory, parseManifest } from "./json.ts";
@@ -274,13 +281,20 @@ class Decoder {
     const kept: Uint8Array[] = [];
     let length = 0;
     let outcome: ReadOutcome;
+    /** What the thread finished with, once the decoder asked it for the CRC-32. */
+    let digests: ThreadDigests | null = null;
+    const threadOptions = thread === null ? {} : {
+      reuseBuffers: true,
+      lender: thread,
+      crc: async () => (digests = await thread.finish()).crc32,
+    };
     try {
       outcome = await this.#handle.read(e, async (chunk) => {
         // Kept first: a chunk fed to the thread may travel there.
         if (keep) kept.push(chunk.slice());
         length += chunk.length;
         await hash.update(chunk);
-      }, { readAhead: true, ...(thread === null ? {} : { reuseBuffers: true, lender: thread }) });
+      }, { readAhead: true, ...threadOptions });
     } catch (err) {
       // The thread holds a partial digest now: later files are hashed here instead.
       if (thread !== null) this.close();
@@ -297,10 +311,11 @@ class Decoder {
           at += c.length;
         }
       }
-      content = { ok: true, sha256: await hash.hex(), size: outcome.size, bytes };
+      const sha256 = (digests as ThreadDigests | null /* set by the callback */)?.sha256 ?? await hash.hex();
+      content = { ok: true, sha256, size: outcome.size, bytes };
     } else {
       // Finishing the partial digest readies the thread for the next file.
-      if (thread !== null) await hash.hex();
+      if (thread !== null && digests === null) await hash.hex();
       if (outcome.status === "problem") this.#problems.push(outcome.problem);
       content = { ok: false, sha256: null, size: outcome.size, bytes: null };
     }

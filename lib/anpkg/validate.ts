@@ -6,7 +6,7 @@
  */
 
 import { concatBytes } from "../bytes.ts";
-import { AdaptiveSha256, HashThread, THREAD_DIGEST_BYTES } from "../digest.ts";
+import { AdaptiveSha256, HashThread, THREAD_DIGEST_BYTES, type ThreadDigests } from "../digest.ts";
 import { checkAnpkgMemberNames } from "../names.ts";
 import { type Problem, problem, type ReportCore, reportCore } from "../report/report.ts";
 import { ANPKG_LIMITS, type ZipLimits } from "../zip/limits.ts";
@@ -99,19 +99,30 @@ export async function readArchiveMembers(
           : null;
         const chunks: Uint8Array[] = [];
         const hash = lender ?? new AdaptiveSha256();
-        const outcome = await decodeEntry(source, e, async (chunk) => {
-          if (keep) chunks.push(chunk);
-          onProgress?.(0, chunk.length);
-          await hash.update(chunk);
-        }, lender === null ? {} : { reuseBuffers: true, lender });
+        /** What the thread finished with, once the decoder asked it for the CRC-32. */
+        let digests: ThreadDigests | null = null;
+        const outcome = await decodeEntry(
+          source,
+          e,
+          async (chunk) => {
+            if (keep) chunks.push(chunk);
+            onProgress?.(0, chunk.length);
+            await hash.update(chunk);
+          },
+          lender === null ? {} : {
+            reuseBuffers: true,
+            lender,
+            crc: async () => (digests = await lender.finish()).crc32,
+          },
+        );
         onProgress?.(1, 0);
         if (outcome.status === "ok") {
-          sha256 = await hash.hex();
+          sha256 = (digests as ThreadDigests | null /* set by the callback */)?.sha256 ?? await hash.hex();
           content = keep ? concatBytes(chunks) : null;
         } else {
           if (outcome.status === "problem") problems.push(outcome.problem);
           // Finishing the partial digest readies the thread for the next member.
-          if (lender !== null) await hash.hex();
+          if (lender !== null && digests === null) await hash.hex();
         }
       }
       members.set(e.name, {

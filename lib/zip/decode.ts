@@ -51,6 +51,13 @@ export interface DecodeOptions {
    * back to the lender. Use it only with a sink that takes ownership so; reads reuse their buffers.
    */
   readonly lender?: OutputLender;
+  /**
+   * The CRC-32 is computed elsewhere, by whoever receives the chunks (the hashing thread does it
+   * beside the digest): called once after the last chunk, it returns the CRC-32 of every byte the
+   * sink was given, and the decoder compares it as it would its own. Saves the decoding thread
+   * both the work and loading the native CRC-32.
+   */
+  readonly crc?: () => Promise<number>;
 }
 
 /** Lends the buffers an inflate writes into; see {@link DecodeOptions.lender}. */
@@ -102,7 +109,11 @@ export async function decodeEntry(
   }
   const declared = entry.uncompressedSize;
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
-  const crcOf: Crc32Function = declared >= NATIVE_CRC32_THRESHOLD ? await nativeCrc32() : crc32;
+  const crcOf: Crc32Function | null = options.crc !== undefined
+    ? null
+    : declared >= NATIVE_CRC32_THRESHOLD
+    ? await nativeCrc32()
+    : crc32;
   let produced = 0;
   let crc = 0;
 
@@ -116,13 +127,13 @@ export async function decodeEntry(
       );
     }
     if (produced + chunk.length > maxBytes) return { status: "limit", size: produced };
-    crc = crcOf(chunk, crc);
+    if (crcOf !== null) crc = crcOf(chunk, crc);
     produced += chunk.length;
     await sink(chunk);
     return null;
   };
 
-  const finish = (): DecodeOutcome => {
+  const finish = async (): Promise<DecodeOutcome> => {
     if (produced !== declared) {
       return fail(
         "zip-size-mismatch",
@@ -130,6 +141,7 @@ export async function decodeEntry(
         produced,
       );
     }
+    if (options.crc !== undefined) crc = await options.crc();
     if (crc !== entry.crc32) {
       return fail(
         "zip-crc-mismatch",
@@ -156,7 +168,7 @@ export async function decodeEntry(
         return stop;
       }
     }
-    return finish();
+    return await finish();
   }
   if (entry.method !== METHOD_DEFLATE) {
     return fail("zip-unsupported-method", `The entry uses compression method ${entry.method}`, 0);
@@ -176,6 +188,8 @@ export async function decodeEntry(
   let into: Uint8Array | null = options.reuseBuffers === true && lender === null
     ? new Uint8Array(INFLATE_STEP_MAX)
     : null;
+  /** Bytes of a lent `into` already written and not yet delivered. */
+  let filled = 0;
   try {
     let at = 0;
     while (at < total) {
@@ -183,12 +197,23 @@ export async function decodeEntry(
       inflater.setInput(input);
       at += input.length;
       for (;;) {
-        if (lender !== null && into === null) into = await lender.borrow();
-        const s = inflater.step(into);
-        if (s.output.length > 0) {
+        if (lender !== null && into === null) {
+          into = await lender.borrow();
+          filled = 0;
+        }
+        const s = inflater.step(lender === null || into === null ? into : into.subarray(filled));
+        if (s.output.length > 0 && lender !== null && into !== null) {
+          // A lent buffer collects several steps and goes to the sink once another step might
+          // not fit, or at the end: fewer, larger chunks mean fewer messages to the thread.
+          filled += s.output.length;
+          if (into.length - filled < INFLATE_STEP_MAX || s.ended) {
+            const stop = await deliver(into.subarray(0, filled));
+            if (stop !== null) return stop;
+            into = null; // the sink owns it now
+          }
+        } else if (s.output.length > 0) {
           const stop = await deliver(s.output);
           if (stop !== null) return stop;
-          if (lender !== null) into = null; // the sink owns it now
         }
         if (s.invalid) return fail("zip-deflate-invalid", "The deflate stream is malformed", produced);
         if (s.ended) {
@@ -201,7 +226,7 @@ export async function decodeEntry(
               produced,
             );
           }
-          return finish();
+          return await finish();
         }
         if (s.output.length === 0 && inflater.pendingInput === 0) break;
       }
