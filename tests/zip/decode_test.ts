@@ -253,3 +253,19 @@ Deno.test("decoder inflates into lent buffers, hands each to the sink once, and 
   assert.equal(limited.status, "limit");
   assert.equal(givenBack.length, 1);
 });
+
+Deno.test("decoder compares a CRC-32 computed elsewhere as it would its own", async () => {
+  const bytes = buildZip({ entries: [{ name: "d", content, deflate: true }] });
+  const source = bytesSource(bytes);
+  const entry = (await readZip(source, { limits: { maxMembers: 0, maxTotalBytes: 0, maxRatio: 0 } }))
+    .entries[0]!;
+  let calls = 0;
+  const good = await decodeEntry(source, entry, () => {}, {
+    crc: () => Promise.resolve(++calls && crc32(content)),
+  });
+  assert.deepEqual(good, { status: "ok", size: content.length, crc32: crc32(content) });
+  assert.equal(calls, 1);
+  const bad = await decodeEntry(source, entry, () => {}, { crc: () => Promise.resolve(0x1234) });
+  assert.equal(codeOf(bad), "zip-crc-mismatch");
+  assert.match(bad.status === "problem" ? bad.problem.message : "", /is 0x00001234, not the declared/);
+});
