@@ -125,7 +125,15 @@ export async function readDirectoryMembers(
   };
   await walk(realRoot, "");
   if (fatal) {
-    return { inputKind: "directory", members: new Map(), dirs, problems, fatal: true, stream: NO_STREAM };
+    return {
+      inputKind: "directory",
+      members: new Map(),
+      entries: 0,
+      dirs,
+      problems,
+      fatal: true,
+      stream: NO_STREAM,
+    };
   }
   problems.push(...checkAnpkgMemberNames(names));
 
@@ -174,5 +182,5 @@ export async function readDirectoryMembers(
     if (real === undefined) throw new Error(`No member "${name}"`);
     await readFileChunks(real, sink);
   };
-  return { inputKind: "directory", members, dirs, problems, fatal: false, stream };
+  return { inputKind: "directory", members, entries: members.size, dirs, problems, fatal: false, stream };
 }

@@ -55,7 +55,7 @@ export interface InspectedArchive {
   readonly size: number | null;
   /** SHA-256 of the package file, or `null` for a directory. */
   readonly sha256: string | null;
-  /** Number of members. */
+  /** Number of zip entries (directory entries and repeated names included); members for a directory. */
   readonly entries: number;
   /** Every member, in code-point order. */
   readonly members: readonly InspectedMember[];
@@ -168,7 +168,7 @@ export async function inspectPackage(
       archive: {
         size,
         sha256,
-        entries: set.members.size,
+        entries: set.entries,
         members,
         provenance: parsedProv?.ok ? toPlainJson(parsedProv.doc) : null,
         profile: set.fatal ? null : summarizeProfile(set),

@@ -33,6 +33,11 @@ export interface MemberSet {
   readonly inputKind: "archive" | "directory" | "request-body";
   /** Members by name. */
   readonly members: ReadonlyMap<string, MemberRecord>;
+  /**
+   * How many entries the input holds: for an archive its zip entries, directory entries and
+   * repeated names included; for a directory its members.
+   */
+  readonly entries: number;
   /** Directory paths: explicit directory entries and every ancestor of a member (no trailing `/`). */
   readonly dirs: ReadonlySet<string>;
   /** Stage-A problems (container, names, limits). */

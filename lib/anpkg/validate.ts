@@ -68,7 +68,8 @@ export async function readArchiveMembers(
   const problems: Problem[] = [...archive.problems];
   const members = new Map<string, MemberRecord>();
   const dirs = new Set<string>();
-  if (archive.fatal) return { inputKind, members, dirs, problems, fatal: true, stream: NO_STREAM };
+  const entries = archive.entries.length;
+  if (archive.fatal) return { inputKind, members, entries, dirs, problems, fatal: true, stream: NO_STREAM };
   problems.push(
     ...checkAnpkgMemberNames(archive.entries.map((e) => ({
       name: e.name,
@@ -146,7 +147,7 @@ export async function readArchiveMembers(
     const outcome = await decodeEntry(source, entry, sink);
     if (outcome.status !== "ok") throw new Error(`Member "${name}" could not be decoded again`);
   };
-  return { inputKind, members, dirs, problems, fatal: false, stream };
+  return { inputKind, members, entries, dirs, problems, fatal: false, stream };
 }
 
 /** Runs stages B–G over a member set read by stage A. */
@@ -180,6 +181,7 @@ export async function readPackagePath(
     set: {
       inputKind: "archive" as const,
       members: new Map(),
+      entries: 0,
       dirs: new Set<string>(),
       problems: [problem(code, message)],
       fatal: true,

@@ -35,7 +35,8 @@ export function describeInspect(r: InspectReport): string[] {
   const lines = [`package: ${displayEscape(r.input)} (${r.input_kind})`];
   if (a.size !== null) lines.push(`size: ${a.size} bytes, sha256 ${a.sha256}`);
   lines.push(`canonical: ${a.canonical === null ? "n/a" : a.canonical ? "yes" : "no"}`);
-  lines.push(`members: ${a.entries}`);
+  const extra = a.entries === a.members.length ? "" : ` (in ${a.entries} zip entries)`;
+  lines.push(`members: ${a.members.length}${extra}`);
   for (const m of a.members) {
     const method = m.method === null ? "" : ` method ${m.method}`;
     const mode = m.mode === null ? "" : ` mode ${m.mode}`;

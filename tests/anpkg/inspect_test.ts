@@ -76,6 +76,7 @@ Deno.test("inspect says an archive with explicit directory entries is not canoni
   assert.deepEqual(r.problems, []);
   assert.equal(r.archive.canonical, false);
   assert.equal(r.archive.members.length, 7);
+  assert.equal(r.archive.entries, 8, "the directory entry counts as an entry");
 });
 
 Deno.test("inspect says an archive differing only in member timestamps is not canonical", async () => {
