@@ -77,6 +77,10 @@ Deno.test("inspect says an archive with explicit directory entries is not canoni
   assert.equal(r.archive.canonical, false);
   assert.equal(r.archive.members.length, 7);
   assert.equal(r.archive.entries, 8, "the directory entry counts as an entry");
+  const { describeInspect } = await import("../../lib/cli/inspect.ts");
+  assert.ok(describeInspect(r).includes("members: 7 (in 8 zip entries)"));
+  const canonical = describeInspect(await inspectBytes(await basePackage()));
+  assert.ok(canonical.includes("members: 7"), "no entry count when it equals the members'");
 });
 
 Deno.test("inspect says an archive differing only in member timestamps is not canonical", async () => {
