@@ -39,7 +39,7 @@ import { fileSource } from "../zip/source.ts";
 import { CHECKSUMS_MEMBER } from "./checksums.ts";
 import type { MemberSet } from "./members.ts";
 import { NOT_REQUESTED, type ReplayOptions, type ReplayReport, runReplay, SKIPPED_STATIC } from "./replay.ts";
-import { checkSet, readArchiveMembers } from "./validate.ts";
+import { checkSet, openPackagePath, readArchiveMembers } from "./validate.ts";
 
 /** Name of the release metadata file inside each release directory. */
 export const RELEASE_METADATA = ".release.json";
@@ -659,35 +659,19 @@ interface OpenedPackage {
  * release id and the validated content come from the same bytes.
  */
 async function openPackage(path: string, limits: ZipLimits): Promise<OpenedPackage> {
-  const fail = (
-    code: "input-not-found" | "input-unsupported" | "io-error",
-    message: string,
-  ): OpenedPackage => ({
-    problems: [problem(code, message)],
+  const fail = (p: Problem): OpenedPackage => ({
+    problems: [p],
     set: null,
     sha256: null,
     size: 0,
     close: () => {},
   });
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return fail("input-not-found", `"${path}" does not exist`);
-    if (isPermissionError(err)) throw err;
-    return fail("io-error", `Cannot read "${path}": ${errorText(err)}`);
+  const opened = await openPackagePath(path);
+  if (opened.kind === "problem") return fail(opened.problem);
+  if (opened.kind === "directory") {
+    return fail(problem("input-unsupported", `"${path}" is a directory; deploy takes a package file`));
   }
-  if (info.isDirectory) {
-    return fail("input-unsupported", `"${path}" is a directory; deploy takes a package file`);
-  }
-  if (!info.isFile) return fail("input-unsupported", `"${path}" is neither a regular file nor a directory`);
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (err) {
-    if (isPermissionError(err)) throw err;
-    return fail("io-error", `Cannot open "${path}": ${errorText(err)}`);
-  }
+  const { file } = opened;
   try {
     const hash = new AdaptiveSha256();
     let size = 0;
@@ -704,7 +688,7 @@ async function openPackage(path: string, limits: ZipLimits): Promise<OpenedPacka
   } catch (err) {
     file.close();
     if (isPermissionError(err)) throw err;
-    return fail("io-error", `Cannot read "${path}": ${errorText(err)}`);
+    return fail(problem("io-error", `Cannot read "${path}": ${errorText(err)}`));
   }
 }
 

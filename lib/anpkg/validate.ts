@@ -171,23 +171,21 @@ export async function validateBytes(
   return checkSet(set, options.operation);
 }
 
-/** Reads a package path (file or directory) into a member set, with input-level problems. */
-export async function readPackagePath(
-  path: string,
-  limits: ZipLimits,
-  onProgress?: ProgressHook,
-): Promise<{ set: MemberSet; close: () => void }> {
+/** A package path opened for reading: a regular file, a directory, or an input-level problem. */
+export type OpenedPackagePath =
+  | { readonly kind: "file"; readonly file: Deno.FsFile; readonly size: number }
+  | { readonly kind: "directory" }
+  | { readonly kind: "problem"; readonly problem: Problem };
+
+/**
+ * Opens a package path: a regular file is opened (the caller closes it), a directory is only
+ * named, and anything else is an `input-not-found`, `input-unsupported` or `io-error` problem. A
+ * missing Deno permission throws (the CLI turns it into one line and exit 3).
+ */
+export async function openPackagePath(path: string): Promise<OpenedPackagePath> {
   const fail = (code: "input-not-found" | "input-unsupported" | "io-error", message: string) => ({
-    set: {
-      inputKind: "archive" as const,
-      members: new Map(),
-      entries: 0,
-      dirs: new Set<string>(),
-      problems: [problem(code, message)],
-      fatal: true,
-      stream: NO_STREAM,
-    },
-    close: () => {},
+    kind: "problem" as const,
+    problem: problem(code, message),
   });
   let info: Deno.FileInfo;
   try {
@@ -195,21 +193,50 @@ export async function readPackagePath(
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return fail("input-not-found", `"${path}" does not exist`);
     if (err instanceof Deno.errors.NotCapable) throw err;
-    return fail("io-error", `Cannot read "${path}": ${(err as Error).message}`);
+    return fail("io-error", `Cannot read "${path}": ${firstLine(err)}`);
   }
-  if (info.isDirectory) return { set: await readDirectoryMembers(path, limits, onProgress), close: () => {} };
+  if (info.isDirectory) return { kind: "directory" };
   if (!info.isFile) return fail("input-unsupported", `"${path}" is neither a regular file nor a directory`);
-  let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true });
+    return { kind: "file", file: await Deno.open(path, { read: true }), size: info.size };
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) throw err;
-    return fail("io-error", `Cannot open "${path}": ${(err as Error).message}`);
+    return fail("io-error", `Cannot open "${path}": ${firstLine(err)}`);
   }
-  const source = fileSource(file, info.size);
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+}
+
+/** A member set that holds nothing but one input-level problem. */
+function problemSet(p: Problem): MemberSet {
+  return {
+    inputKind: "archive",
+    members: new Map(),
+    entries: 0,
+    dirs: new Set<string>(),
+    problems: [p],
+    fatal: true,
+    stream: NO_STREAM,
+  };
+}
+
+/** Reads a package path (file or directory) into a member set, with input-level problems. */
+export async function readPackagePath(
+  path: string,
+  limits: ZipLimits,
+  onProgress?: ProgressHook,
+): Promise<{ set: MemberSet; close: () => void }> {
+  const opened = await openPackagePath(path);
+  if (opened.kind === "problem") return { set: problemSet(opened.problem), close: () => {} };
+  if (opened.kind === "directory") {
+    return { set: await readDirectoryMembers(path, limits, onProgress), close: () => {} };
+  }
+  const { file, size } = opened;
   try {
     return {
-      set: await readArchiveMembers(source, limits, "archive", onProgress),
+      set: await readArchiveMembers(fileSource(file, size), limits, "archive", onProgress),
       close: () => file.close(),
     };
   } catch (err) {
