@@ -120,6 +120,18 @@ export interface ThreadDigests {
   readonly crc32: number;
 }
 
+/** One input of a {@link HashThread} fed by a decoder; see {@link HashThread.input}. */
+export interface ThreadInput {
+  /** Decoder options (they fit `decodeEntry`'s and a snapshot handle's `read`). */
+  readonly options: {
+    readonly reuseBuffers: true;
+    readonly lender: HashThread;
+    readonly crc: () => Promise<number>;
+  };
+  /** The finished digests (once; later calls return the same). */
+  digests(): Promise<ThreadDigests>;
+}
+
 /** Entries at least this large are worth hashing on a {@link HashThread}. */
 export const THREAD_DIGEST_BYTES = 128 * 1024 * 1024;
 
@@ -276,6 +288,21 @@ export class HashThread {
       new Uint8Array(buffer).set(piece);
       this.#worker.postMessage({ buffer, offset: 0, length: piece.length }, [buffer]);
     }
+  }
+
+  /**
+   * Starts one input that a decoder feeds: its `options` let the decoder inflate straight into
+   * this thread's buffers and leave the CRC-32 to the thread; `digests()` returns the finished
+   * digests, whether or not the decoder asked for the CRC-32, and readies the thread for the next
+   * input. Call `digests()` once decoding ended, also when it failed.
+   */
+  input(): ThreadInput {
+    let finished: Promise<ThreadDigests> | null = null;
+    const digests = (): Promise<ThreadDigests> => finished ??= this.finish();
+    return {
+      options: { reuseBuffers: true, lender: this, crc: async () => (await digests()).crc32 },
+      digests,
+    };
   }
 
   /** Finishes the current input: its digests. The thread is then ready for the next input. */

@@ -128,3 +128,23 @@ t.close();`;
     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n",
   );
 });
+
+Deno.test("HashThread.input finishes once, whether or not the decoder asked for the CRC-32", async () => {
+  const thread = new HashThread();
+  try {
+    const data = new TextEncoder().encode("123456789");
+    const asked = thread.input();
+    await thread.update(data);
+    assert.equal(await asked.options.crc(), 0xcbf43926);
+    assert.deepEqual(await asked.digests(), { sha256: reference(data), crc32: 0xcbf43926 });
+    const unasked = thread.input();
+    await thread.update(data.subarray(0, 3));
+    const first = await unasked.digests();
+    assert.equal(first.sha256, reference(data.subarray(0, 3)));
+    assert.equal(await unasked.digests(), first, "a second call returns the same digests");
+    const next = thread.input();
+    assert.equal((await next.digests()).sha256, reference(), "the thread is ready for the next input");
+  } finally {
+    thread.close();
+  }
+});

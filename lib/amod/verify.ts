@@ -14,14 +14,7 @@
 
 import type { Code } from "../report/codes.ts";
 import { compareCodePoints, type Problem, problem, type ReportCore, reportCore } from "../report/report.ts";
-import {
-  AdaptiveSha256,
-  createSha256,
-  HashThread,
-  sha256Hex,
-  THREAD_DIGEST_BYTES,
-  type ThreadDigests,
-} from "../digest.ts";
+import { AdaptiveSha256, createSha256, HashThread, sha256Hex, THREAD_DIGEST_BYTES } from "../digest.ts";
 import { collisionKey, hasControlCharacter, hasDrivePrefix, normalizePath } from "../names.ts";
 import type { ZipLimits } from "../zip/limits.ts";
 import { formatMode, type Inventory, type Manifest, parseInventory, parseManifest } from "./json.ts";
@@ -281,20 +274,14 @@ class Decoder {
     const kept: Uint8Array[] = [];
     let length = 0;
     let outcome: ReadOutcome;
-    /** What the thread finished with, once the decoder asked it for the CRC-32. */
-    let digests: ThreadDigests | null = null;
-    const threadOptions = thread === null ? {} : {
-      reuseBuffers: true,
-      lender: thread,
-      crc: async () => (digests = await thread.finish()).crc32,
-    };
+    const input = thread?.input() ?? null;
     try {
       outcome = await this.#handle.read(e, async (chunk) => {
         // Kept first: a chunk fed to the thread may travel there.
         if (keep) kept.push(chunk.slice());
         length += chunk.length;
         await hash.update(chunk);
-      }, { readAhead: true, ...threadOptions });
+      }, { readAhead: true, ...input?.options });
     } catch (err) {
       // The thread holds a partial digest now: later files are hashed here instead.
       if (thread !== null) this.close();
@@ -311,11 +298,11 @@ class Decoder {
           at += c.length;
         }
       }
-      const sha256 = (digests as ThreadDigests | null /* set by the callback */)?.sha256 ?? await hash.hex();
+      const sha256 = input === null ? await hash.hex() : (await input.digests()).sha256;
       content = { ok: true, sha256, size: outcome.size, bytes };
     } else {
       // Finishing the partial digest readies the thread for the next file.
-      if (thread !== null && digests === null) await hash.hex();
+      await input?.digests();
       if (outcome.status === "problem") this.#problems.push(outcome.problem);
       content = { ok: false, sha256: null, size: outcome.size, bytes: null };
     }

@@ -6,7 +6,7 @@
  */
 
 import { concatBytes } from "../bytes.ts";
-import { AdaptiveSha256, HashThread, THREAD_DIGEST_BYTES, type ThreadDigests } from "../digest.ts";
+import { AdaptiveSha256, HashThread, THREAD_DIGEST_BYTES } from "../digest.ts";
 import { checkAnpkgMemberNames } from "../names.ts";
 import { type Problem, problem, type ReportCore, reportCore } from "../report/report.ts";
 import { ANPKG_LIMITS, type ZipLimits } from "../zip/limits.ts";
@@ -95,35 +95,25 @@ export async function readArchiveMembers(
         // A large member nobody parses is hashed on a thread beside the decoding, which lends the
         // buffers it is inflated into and copies any other chunk: the decoder may then reuse its
         // buffers.
-        const lender = !keep && e.uncompressedSize >= THREAD_DIGEST_BYTES
+        const threaded = !keep && e.uncompressedSize >= THREAD_DIGEST_BYTES
           ? (thread ??= new HashThread())
           : null;
+        const input = threaded?.input() ?? null;
         const chunks: Uint8Array[] = [];
-        const hash = lender ?? new AdaptiveSha256();
-        /** What the thread finished with, once the decoder asked it for the CRC-32. */
-        let digests: ThreadDigests | null = null;
-        const outcome = await decodeEntry(
-          source,
-          e,
-          async (chunk) => {
-            if (keep) chunks.push(chunk);
-            onProgress?.(0, chunk.length);
-            await hash.update(chunk);
-          },
-          lender === null ? {} : {
-            reuseBuffers: true,
-            lender,
-            crc: async () => (digests = await lender.finish()).crc32,
-          },
-        );
+        const hash = threaded ?? new AdaptiveSha256();
+        const outcome = await decodeEntry(source, e, async (chunk) => {
+          if (keep) chunks.push(chunk);
+          onProgress?.(0, chunk.length);
+          await hash.update(chunk);
+        }, input?.options ?? {});
         onProgress?.(1, 0);
         if (outcome.status === "ok") {
-          sha256 = (digests as ThreadDigests | null /* set by the callback */)?.sha256 ?? await hash.hex();
+          sha256 = input === null ? await hash.hex() : (await input.digests()).sha256;
           content = keep ? concatBytes(chunks) : null;
         } else {
           if (outcome.status === "problem") problems.push(outcome.problem);
           // Finishing the partial digest readies the thread for the next member.
-          if (lender !== null && digests === null) await hash.hex();
+          await input?.digests();
         }
       }
       members.set(e.name, {

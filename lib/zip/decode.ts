@@ -197,12 +197,19 @@ export async function decodeEntry(
       inflater.setInput(input);
       at += input.length;
       for (;;) {
-        if (lender !== null && into === null) {
-          into = await lender.borrow();
-          filled = 0;
+        let target = into;
+        if (lender !== null) {
+          if (into === null) {
+            into = await lender.borrow();
+            filled = 0;
+          }
+          target = into.subarray(filled);
         }
-        const s = inflater.step(lender === null || into === null ? into : into.subarray(filled));
-        if (s.output.length > 0 && lender !== null && into !== null) {
+        const s = inflater.step(target);
+        if (s.output.length > 0 && lender === null) {
+          const stop = await deliver(s.output);
+          if (stop !== null) return stop;
+        } else if (s.output.length > 0 && into !== null) {
           // A lent buffer collects several steps and goes to the sink once another step might
           // not fit, or at the end: fewer, larger chunks mean fewer messages to the thread.
           filled += s.output.length;
@@ -211,9 +218,6 @@ export async function decodeEntry(
             if (stop !== null) return stop;
             into = null; // the sink owns it now
           }
-        } else if (s.output.length > 0) {
-          const stop = await deliver(s.output);
-          if (stop !== null) return stop;
         }
         if (s.invalid) return fail("zip-deflate-invalid", "The deflate stream is malformed", produced);
         if (s.ended) {
