@@ -147,7 +147,8 @@ export type {
   WalkStat,
 } from "./lib/amod/walk.ts";
 export type { PackageFacts } from "./lib/anpkg/checks.ts";
-export type { DeployHook, DeployStep, DeployStepName, InstallResult } from "./lib/anpkg/deploy.ts";
+export type { DeployHook, DeployStep, DeployStepName } from "./lib/anpkg/deploy.ts";
+export type { InstallResult } from "./lib/anpkg/install_dir.ts";
 export type { ParsedDocs } from "./lib/anpkg/documents.ts";
 export type { InspectedArchive, InspectedMember, ProfileSummary } from "./lib/anpkg/inspect.ts";
 export type { MemberRecord, MemberSet, MemberStreamer } from "./lib/anpkg/members.ts";

@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  deployPackage,
-  type DeployStep,
-  installStatus,
-  lockInstallDir,
-  parseDeployLog,
-  rollbackRelease,
-  verifyRelease,
-} from "../../lib/anpkg/deploy.ts";
+import { deployPackage, type DeployStep, installStatus, rollbackRelease } from "../../lib/anpkg/deploy.ts";
+import { lockInstallDir, parseDeployLog, verifyRelease } from "../../lib/anpkg/install_dir.ts";
 import { renderChecksums } from "../../lib/anpkg/checksums.ts";
 import { sha256Hex } from "../../lib/digest.ts";
 import { writeStoredZip } from "../../lib/zip/stored.ts";

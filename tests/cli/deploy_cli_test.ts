@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseDeployLog } from "../../lib/anpkg/deploy.ts";
+import { parseDeployLog } from "../../lib/anpkg/install_dir.ts";
 import { repoPath, tempDir } from "../helpers/fs.ts";
 import {
   checkInstall,
