@@ -87,3 +87,17 @@ export function decodeUtf8(bytes: Uint8Array, options: DecodeUtf8Options = {}): 
   }
   return options.allowBom && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
+
+/**
+ * The first line of an error's message (or of the value as text), for one-line problem messages.
+ *
+ * @example
+ * ```ts
+ * import { errorLine } from "./text.ts";
+ * console.assert(errorLine(new Error("No such file\nmore detail")) === "No such file");
+ * console.assert(errorLine("plain") === "plain");
+ * ```
+ */
+export function errorLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+}

@@ -11,6 +11,7 @@
  */
 
 import type { ExclusiveFile, RestoreFs } from "../fs/restore_fs.ts";
+import { errorLine } from "../text.ts";
 
 /** The line restore adds: it ignores every backup directory beside `.agentmod`. */
 export const BACKUP_IGNORE_ENTRY = ".agentmod.backup-*/";
@@ -123,10 +124,6 @@ function insideGitRepository(root: string, fs: GitignoreFs): boolean {
   return false;
 }
 
-function why(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
-}
-
 /**
  * Runs the `.gitignore` step of amod.md §6.10 for a project root (absolute, the one restore
  * wrote into). Never throws: a failure becomes `action: "failed"` with a message.
@@ -183,6 +180,6 @@ export function updateGitignore(root: string, fs: GitignoreFs): GitignoreResult 
     fs.append(path, appendedBytes(existing));
     return { action: "added", agentmodIgnored: ignoresAgentmod(text), message: null };
   } catch (err) {
-    return failed(`Cannot update "${path}": ${why(err)}`);
+    return failed(`Cannot update "${path}": ${errorLine(err)}`);
   }
 }

@@ -16,6 +16,7 @@ import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../zip/format.ts";
 import type { ZipLimits } from "../zip/limits.ts";
 import { readZip, type ZipEntry } from "../zip/read.ts";
 import { fileSource, type ZipSource } from "../zip/source.ts";
+import { errorLine } from "../text.ts";
 
 /** What a snapshot entry is: the unix type of its mode (archive) or of its `lstat` (tree). */
 export type SnapshotEntryKind = "file" | "directory" | "symlink" | "other";
@@ -210,10 +211,6 @@ const encoder = new TextEncoder();
 /** Tree files and archive data are read in pieces of this size. */
 const CHUNK = 1024 * 1024;
 
-function message(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
-}
-
 /**
  * Opens a snapshot path (amod.md §5.1): a regular file is read as an `.amod` archive, a directory
  * as a tree package. A missing path is `input-not-found`; a fifo, socket or device is
@@ -244,7 +241,7 @@ export async function openSnapshot(path: string, options: OpenOptions): Promise<
       return fail(guess, problem("input-not-found", `"${path}" does not exist`));
     }
     if (!isReadFailure(err)) throw err;
-    return fail(guess, problem("io-error", `Cannot read "${path}": ${message(err)}`));
+    return fail(guess, problem("io-error", `Cannot read "${path}": ${errorLine(err)}`));
   }
   if (info.isDirectory) {
     try {
@@ -253,7 +250,7 @@ export async function openSnapshot(path: string, options: OpenOptions): Promise<
       if (!isReadFailure(err)) throw err;
       return fail(
         "directory",
-        problem("io-error", `Cannot read the tree package "${path}": ${message(err)}`),
+        problem("io-error", `Cannot read the tree package "${path}": ${errorLine(err)}`),
       );
     }
   }
@@ -265,7 +262,7 @@ export async function openSnapshot(path: string, options: OpenOptions): Promise<
     file = await fs.open(path);
   } catch (err) {
     if (!isReadFailure(err)) throw err;
-    return fail(guess, problem("io-error", `Cannot open "${path}": ${message(err)}`));
+    return fail(guess, problem("io-error", `Cannot open "${path}": ${errorLine(err)}`));
   }
   try {
     // Judge what was actually opened, not what the path showed a moment earlier.
@@ -284,7 +281,7 @@ export async function openSnapshot(path: string, options: OpenOptions): Promise<
   } catch (err) {
     file.close();
     if (!isReadFailure(err)) throw err;
-    return fail(guess, problem("io-error", `Cannot read "${path}": ${message(err)}`));
+    return fail(guess, problem("io-error", `Cannot read "${path}": ${errorLine(err)}`));
   }
 }
 

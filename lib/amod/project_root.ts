@@ -7,6 +7,7 @@
  */
 
 import { type Problem, problem } from "../report/report.ts";
+import { errorLine } from "../text.ts";
 
 /** Rel path of the marker that makes a directory a project. */
 const MARKER = ".agentmod/agentmod.toml";
@@ -115,7 +116,7 @@ export async function resolveProjectRoot(given: string | undefined, cwd: string)
       };
     }
     if (err instanceof Deno.errors.NotCapable) throw err;
-    const text = (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+    const text = errorLine(err);
     return { ok: false, problem: problem("io-error", `Cannot read the project root "${root}": ${text}`) };
   }
 }

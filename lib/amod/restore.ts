@@ -51,6 +51,7 @@ import {
   type Verification,
   verifySnapshot,
 } from "./verify.ts";
+import { errorLine } from "../text.ts";
 
 /** The directories every restored `.agentmod` has (§6.7), created when absent. */
 export const STANDARD_LAYOUT: readonly string[] = [
@@ -84,10 +85,6 @@ export function backupPath(root: string, seconds: number): string {
 
 function trimRoot(root: string): string {
   return root.length > 1 && root.endsWith("/") ? root.replace(/\/+$/, "") : root === "/" ? "" : root;
-}
-
-function why(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
 }
 
 /** Where restore writes, and what it found there before. */
@@ -204,7 +201,7 @@ export async function prepareRestore(
     verification = await verifySnapshot(handle, { limits: options.limits, operation: "validate" });
   } catch (err) {
     if (!isReadFailure(err)) throw err;
-    return refuse([problem("io-error", `Cannot read "${handle.input}": ${why(err)}`)]);
+    return refuse([problem("io-error", `Cannot read "${handle.input}": ${errorLine(err)}`)]);
   }
   const problems = [...verification.problems];
   const plan = verification.plan;
@@ -239,7 +236,7 @@ export async function prepareRestore(
     }
   } catch (err) {
     return refuse(
-      [...problems, problem("io-error", `Cannot examine "${agentmod}": ${why(err)}`)],
+      [...problems, problem("io-error", `Cannot examine "${agentmod}": ${errorLine(err)}`)],
       verification,
       git,
     );
@@ -400,7 +397,7 @@ export async function applyRestore(
   } catch (err) {
     return nothingMoved(problem(
       "io-error",
-      `Cannot move "${agentmod}" to "${target.backup}": ${why(err)}; nothing was changed`,
+      `Cannot move "${agentmod}" to "${target.backup}": ${errorLine(err)}; nothing was changed`,
       { member: agentmod },
     ));
   }
@@ -410,7 +407,7 @@ export async function applyRestore(
   try {
     await extraction.run();
   } catch (err) {
-    const failure = err instanceof StepFailure ? err : new StepFailure(null, why(err));
+    const failure = err instanceof StepFailure ? err : new StepFailure(null, errorLine(err));
     return rollBack(fs, agentmod, extraction.createdAgentmod, backup, failure);
   }
 
@@ -443,7 +440,7 @@ function rollBack(
       return fail(
         "partial-left",
         backup,
-        `the partial "${agentmod}" could not be removed (${why(err)}); ${previous}`,
+        `the partial "${agentmod}" could not be removed (${errorLine(err)}); ${previous}`,
       );
     }
   }
@@ -457,7 +454,7 @@ function rollBack(
       return fail(
         "backup-not-restored",
         backup,
-        `the backup could not be moved back (${why(err)}); the previous environment is at "${backup}"`,
+        `the backup could not be moved back (${errorLine(err)}); the previous environment is at "${backup}"`,
       );
     }
     return fail("rolled-back", null, "rolled back: the previous .agentmod is in place again");
@@ -504,7 +501,7 @@ class Extraction {
       return op();
     } catch (err) {
       if (err instanceof StepFailure) throw err;
-      throw new StepFailure(member, `Cannot ${what}: ${why(err)}`);
+      throw new StepFailure(member, `Cannot ${what}: ${errorLine(err)}`);
     }
   }
 
@@ -539,7 +536,7 @@ class Extraction {
       }, { maxBytes: f.size });
     } catch (err) {
       if (err instanceof StepFailure || !isReadFailure(err)) throw err;
-      throw new StepFailure(member, `Cannot read "${member}" from the snapshot: ${why(err)}`);
+      throw new StepFailure(member, `Cannot read "${member}" from the snapshot: ${errorLine(err)}`);
     }
     const changed = "The snapshot changed after validation";
     if (outcome.status === "problem") throw new StepFailure(member, `${changed}: ${outcome.problem.message}`);

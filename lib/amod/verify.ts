@@ -36,6 +36,7 @@ import {
   type SnapshotView,
   type ViewEntry,
 } from "./resolve.ts";
+import { errorLine } from "../text.ts";
 
 /** Which phases run: `validate` all four, `inspect` phases 1 and 2 (§5.5). */
 export type VerifyOperation = "validate" | "inspect";
@@ -1040,7 +1041,7 @@ export function ioErrorReport(
   inputKind: SnapshotInputKind,
   err: unknown,
 ): AmodReport {
-  const text = (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+  const text = errorLine(err);
   return amodReport(
     operation,
     input,

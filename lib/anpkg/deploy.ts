@@ -36,6 +36,7 @@ import { compareCodePoints, type Problem, problem, type ReportCore, reportCore }
 import { ANPKG_LIMITS, type ZipLimits } from "../zip/limits.ts";
 import { fileSource } from "../zip/source.ts";
 import { CHECKSUMS_MEMBER } from "./checksums.ts";
+import { readOpenFileChunks } from "./directory.ts";
 import type { MemberSet } from "./members.ts";
 import { NOT_REQUESTED, type ReplayOptions, type ReplayReport, runReplay, SKIPPED_STATIC } from "./replay.ts";
 import {
@@ -56,6 +57,7 @@ import {
   verifyRelease,
 } from "./install_dir.ts";
 import { checkSet, openPackagePath, readArchiveMembers } from "./validate.ts";
+import { errorLine } from "../text.ts";
 
 /** Default number of previous releases kept besides the current one. */
 export const DEFAULT_KEEP = 3;
@@ -272,10 +274,6 @@ async function prepareInstallDir(installDir: string, create: boolean): Promise<P
   return null;
 }
 
-function errorText(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
-}
-
 function isPermissionError(err: unknown): boolean {
   return err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied;
 }
@@ -310,21 +308,14 @@ async function openPackage(path: string, limits: ZipLimits): Promise<OpenedPacka
   const { file } = opened;
   try {
     const hash = new AdaptiveSha256();
-    let size = 0;
-    for (;;) {
-      const buf = new Uint8Array(1024 * 1024);
-      const n = await file.read(buf);
-      if (n === null) break;
-      size += n;
-      await hash.update(buf.subarray(0, n));
-    }
+    const size = await readOpenFileChunks(file, (chunk) => hash.update(chunk));
     const sha256 = await hash.hex();
     const set = await readArchiveMembers(fileSource(file, size), limits);
     return { problems: [], set, sha256, size, close: () => file.close() };
   } catch (err) {
     file.close();
     if (isPermissionError(err)) throw err;
-    return fail(problem("io-error", `Cannot read "${path}": ${errorText(err)}`));
+    return fail(problem("io-error", `Cannot read "${path}": ${errorLine(err)}`));
   }
 }
 
@@ -522,7 +513,7 @@ export async function deployPackage(packagePath: string, options: DeployOptions)
       held = await lockInstallDir(installDir, pid);
     } catch (err) {
       if (isPermissionError(err)) throw err;
-      return refuse(problem("io-error", `Cannot prepare "${installDir}": ${errorText(err)}`), "failed");
+      return refuse(problem("io-error", `Cannot prepare "${installDir}": ${errorLine(err)}`), "failed");
     }
     if ("heldBy" in held) {
       return refuse(lockedProblem(installDir, held.heldBy), "failed");
@@ -658,7 +649,7 @@ export async function deployPackage(packagePath: string, options: DeployOptions)
         untrackTemp(staging);
       }
       if (isPermissionError(err)) throw err;
-      const p = problem("io-error", `Deploy stopped: ${errorText(err)}; "current" was left as it was`);
+      const p = problem("io-error", `Deploy stopped: ${errorLine(err)}; "current" was left as it was`);
       problems.push(p);
       info = { ...info, result: "failed" };
       await log(p.message).catch(() => {});
@@ -820,7 +811,7 @@ export async function rollbackRelease(options: RollbackOptions): Promise<Rollbac
     return done();
   } catch (err) {
     if (isPermissionError(err)) throw err;
-    const p = problem("io-error", `Rollback stopped: ${errorText(err)}; "current" was left as it was`);
+    const p = problem("io-error", `Rollback stopped: ${errorLine(err)}; "current" was left as it was`);
     info = { ...info, result: "failed" };
     problems.push(p);
     await log(p.message).catch(() => {});

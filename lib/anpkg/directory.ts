@@ -28,29 +28,40 @@ interface Found {
   readonly mode: number | null;
 }
 
-/** Reads bytes of a file in large chunks into a sink. */
+/** Reads bytes of a file in large chunks into a sink; returns how many. */
 export async function readFileChunks(
   path: string,
   sink: (chunk: Uint8Array) => Promise<void>,
 ): Promise<number> {
   const file = await Deno.open(path, { read: true });
-  let total = 0;
   try {
-    while (true) {
-      const buf = new Uint8Array(4 * 1024 * 1024);
-      let filled = 0;
-      while (filled < buf.length) {
-        const n = await file.read(buf.subarray(filled));
-        if (n === null) break;
-        filled += n;
-      }
-      if (filled === 0) break;
-      total += filled;
-      await sink(buf.subarray(0, filled));
-      if (filled < buf.length) break;
-    }
+    return await readOpenFileChunks(file, sink);
   } finally {
     file.close();
+  }
+}
+
+/**
+ * Reads an open file from its current position to its end in large chunks (each a fresh buffer,
+ * so the sink may keep it) into a sink; returns how many bytes. The caller closes the file.
+ */
+export async function readOpenFileChunks(
+  file: Deno.FsFile,
+  sink: (chunk: Uint8Array) => Promise<void>,
+): Promise<number> {
+  let total = 0;
+  while (true) {
+    const buf = new Uint8Array(4 * 1024 * 1024);
+    let filled = 0;
+    while (filled < buf.length) {
+      const n = await file.read(buf.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    if (filled === 0) break;
+    total += filled;
+    await sink(buf.subarray(0, filled));
+    if (filled < buf.length) break;
   }
   return total;
 }

@@ -11,6 +11,7 @@ import { lstatOrNull } from "../fs/atomic.ts";
 import { compareCodePoints, type Problem, problem } from "../report/report.ts";
 import { decodeUtf8, pySplitLines, pyTrim } from "../text.ts";
 import { CHECKSUMS_MEMBER } from "./checksums.ts";
+import { readFileChunks } from "./directory.ts";
 
 /** Name of the release metadata file inside each release directory. */
 export const RELEASE_METADATA = ".release.json";
@@ -207,19 +208,9 @@ export function parseDeployLog(text: string): Record<string, unknown>[] {
 
 /** Hashes a file in chunks. */
 async function hashFile(path: string): Promise<string> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    const hash = new AdaptiveSha256();
-    for (;;) {
-      const buf = new Uint8Array(1024 * 1024);
-      const n = await file.read(buf);
-      if (n === null) break;
-      await hash.update(buf.subarray(0, n));
-    }
-    return await hash.hex();
-  } finally {
-    file.close();
-  }
+  const hash = new AdaptiveSha256();
+  await readFileChunks(path, (chunk) => hash.update(chunk));
+  return await hash.hex();
 }
 
 /** Reads and checks a release's metadata; a string says why it is unusable. */

@@ -24,6 +24,7 @@ import {
 } from "./members.ts";
 import { readDirectoryMembers } from "./directory.ts";
 import { NOT_REQUESTED, type ReplayOptions, type ReplayReport, runReplay, SKIPPED_STATIC } from "./replay.ts";
+import { errorLine } from "../text.ts";
 
 /** Options of a validation. */
 export interface ValidateOptions {
@@ -183,7 +184,7 @@ export async function openPackagePath(path: string): Promise<OpenedPackagePath> 
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return fail("input-not-found", `"${path}" does not exist`);
     if (err instanceof Deno.errors.NotCapable) throw err;
-    return fail("io-error", `Cannot read "${path}": ${firstLine(err)}`);
+    return fail("io-error", `Cannot read "${path}": ${errorLine(err)}`);
   }
   if (info.isDirectory) return { kind: "directory" };
   if (!info.isFile) return fail("input-unsupported", `"${path}" is neither a regular file nor a directory`);
@@ -191,12 +192,8 @@ export async function openPackagePath(path: string): Promise<OpenedPackagePath> 
     return { kind: "file", file: await Deno.open(path, { read: true }), size: info.size };
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) throw err;
-    return fail("io-error", `Cannot open "${path}": ${firstLine(err)}`);
+    return fail("io-error", `Cannot open "${path}": ${errorLine(err)}`);
   }
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
 }
 
 /** A member set that holds nothing but one input-level problem. */
