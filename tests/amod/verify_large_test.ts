@@ -13,6 +13,7 @@ import { bytesSource } from "../../lib/zip/source.ts";
 import { memorySink, ZipWriter } from "../../lib/zip/write.ts";
 import { hasPython } from "../helpers/python.ts";
 import { codes } from "./_tamper.ts";
+import { countingWorkers } from "../helpers/workers.ts";
 
 const MEMBERS = 70_000;
 const DIRS = 100;
@@ -196,36 +197,29 @@ Deno.test("a file past the threading bound is hashed on a thread, in a .amod and
   const { THREAD_DIGEST_BYTES } = await import("../../lib/digest.ts");
   const { makeProject, minimalTree, removeProject, TEST_OPTIONS } = await import("./_trees.ts");
   const root = await makeProject(minimalTree());
-  const workers = globalThis.Worker;
-  let started = 0;
-  globalThis.Worker = class extends workers {
-    constructor(...args: ConstructorParameters<typeof Worker>) {
-      super(...args);
-      started++;
-    }
-  };
   try {
-    // Numbered lines: compressible, but well under the ratio limit.
-    const big = new Uint8Array(THREAD_DIGEST_BYTES + 12345);
-    const line = enc.encode("line 0000000 of a long session log, long enough to be worth keeping\n");
-    for (let at = 0, n = 0; at < big.length; at += line.length, n++) {
-      enc.encodeInto(String(n).padStart(7, "0"), line.subarray(5));
-      big.set(line.subarray(0, Math.min(line.length, big.length - at)), at);
-    }
-    await Deno.writeFile(`${root}/.agentmod/session.log`, big);
-    const amod = await createSnapshot({ root, ...TEST_OPTIONS, output: `${root}/big.amod` });
-    assert.ok(amod.ok);
-    const tree = await createTreePackage({ root, ...TEST_OPTIONS });
-    assert.ok(tree.ok);
-    for (const path of [amod.snapshot.output, tree.snapshot.output]) {
-      const before = started;
-      const r = await validateSnapshot(path, { limits: AMOD_LIMITS });
-      assert.deepEqual(codes(r), [], path);
-      assert.equal(r.summary?.payload_bytes, big.length + 19);
-      assert.equal(started, before + 1, "one hashing thread per validation");
-    }
+    await countingWorkers(async (started) => {
+      // Numbered lines: compressible, but well under the ratio limit.
+      const big = new Uint8Array(THREAD_DIGEST_BYTES + 12345);
+      const line = enc.encode("line 0000000 of a long session log, long enough to be worth keeping\n");
+      for (let at = 0, n = 0; at < big.length; at += line.length, n++) {
+        enc.encodeInto(String(n).padStart(7, "0"), line.subarray(5));
+        big.set(line.subarray(0, Math.min(line.length, big.length - at)), at);
+      }
+      await Deno.writeFile(`${root}/.agentmod/session.log`, big);
+      const amod = await createSnapshot({ root, ...TEST_OPTIONS, output: `${root}/big.amod` });
+      assert.ok(amod.ok);
+      const tree = await createTreePackage({ root, ...TEST_OPTIONS });
+      assert.ok(tree.ok);
+      for (const path of [amod.snapshot.output, tree.snapshot.output]) {
+        const before = started();
+        const r = await validateSnapshot(path, { limits: AMOD_LIMITS });
+        assert.deepEqual(codes(r), [], path);
+        assert.equal(r.summary?.payload_bytes, big.length + 19);
+        assert.equal(started(), before + 1, "one hashing thread per validation");
+      }
+    });
   } finally {
-    globalThis.Worker = workers;
     await removeProject(root);
   }
 });

@@ -3,6 +3,7 @@ import { buildPackage, exportProject } from "../../lib/anpkg/export.ts";
 import { validatePackage } from "../../lib/anpkg/validate.ts";
 import { sha256Hex } from "../../lib/digest.ts";
 import { copyProject, repoPath, sharedDir } from "../helpers/fs.ts";
+import { countingWorkers } from "../helpers/workers.ts";
 
 const SHARED = sharedDir();
 const UPSTREAM: [string, number, string][] = [
@@ -108,31 +109,24 @@ Deno.test({
 Deno.test("a behavior file past the threading bound is hashed on a thread, on export and on validate", async () => {
   const { THREAD_DIGEST_BYTES } = await import("../../lib/digest.ts");
   const copy = await copyProject(repoPath("fixtures/projects/multi-provider"));
-  const workers = globalThis.Worker;
-  let started = 0;
-  globalThis.Worker = class extends workers {
-    constructor(...args: ConstructorParameters<typeof Worker>) {
-      super(...args);
-      started++;
-    }
-  };
   try {
-    const behavior = `${copy.path}/behaviors/lines/a/mix.xml`;
-    const block = new TextEncoder().encode('<Sequence><Action ID="dose" volume="12"/></Sequence>\n');
-    const big = new Uint8Array(THREAD_DIGEST_BYTES + 1000);
-    for (let at = 0; at < big.length; at += block.length) big.set(block.subarray(0, big.length - at), at);
-    await Deno.writeFile(behavior, big);
-    const limits = { maxMembers: 10_000, maxTotalBytes: 2 ** 31, maxRatio: 100 };
-    const out = `${copy.path}/../big.anpkg`;
-    const report = await exportProject(copy.path, out, { limits });
-    assert.equal(report.errors, 0, JSON.stringify(report.problems));
-    // Export computed the checksums in this thread; a clean self-validation shows the thread agrees.
-    assert.equal(started, 1, "self-validation hashed the behavior on a thread");
-    const v = await validatePackage(out, { limits });
-    assert.equal(v.valid, true, JSON.stringify(v.problems));
-    assert.equal(started, 2);
+    await countingWorkers(async (started) => {
+      const behavior = `${copy.path}/behaviors/lines/a/mix.xml`;
+      const block = new TextEncoder().encode('<Sequence><Action ID="dose" volume="12"/></Sequence>\n');
+      const big = new Uint8Array(THREAD_DIGEST_BYTES + 1000);
+      for (let at = 0; at < big.length; at += block.length) big.set(block.subarray(0, big.length - at), at);
+      await Deno.writeFile(behavior, big);
+      const limits = { maxMembers: 10_000, maxTotalBytes: 2 ** 31, maxRatio: 100 };
+      const out = `${copy.path}/../big.anpkg`;
+      const report = await exportProject(copy.path, out, { limits });
+      assert.equal(report.errors, 0, JSON.stringify(report.problems));
+      // Export computed the checksums in this thread; a clean self-validation shows the thread agrees.
+      assert.equal(started(), 1, "self-validation hashed the behavior on a thread");
+      const v = await validatePackage(out, { limits });
+      assert.equal(v.valid, true, JSON.stringify(v.problems));
+      assert.equal(started(), 2);
+    });
   } finally {
-    globalThis.Worker = workers;
     await copy.cleanup();
   }
 });
